@@ -1,0 +1,249 @@
+//! Reading arguments: one cursor over a type tag string and its data.
+//!
+//! [`MessageRef::args`](crate::MessageRef::args), owned decoding and the
+//! serde deserializer all read arguments through [`ArgCursor`], so there is
+//! exactly one place that knows how many bytes each tag takes.
+
+use crate::error::{Error, Result};
+use crate::value::{Color, Midi, ValueRef};
+use crate::wire;
+
+/// The deepest nesting of arrays inside a message, and of bundles inside a
+/// bundle. Deeper input is refused with [`Error::TooDeep`] before anything
+/// recurses, so a hostile packet cannot exhaust the stack. serde_json uses
+/// 128 for the same purpose; OSC senders in the wild nest far less.
+pub const MAX_DEPTH: usize = 32;
+
+/// Checks a type tag string (without its leading `,`): every tag known,
+/// brackets balanced, nesting within [`MAX_DEPTH`].
+pub(crate) fn check_tags(tags: &[u8]) -> Result<()> {
+    let mut depth = 0usize;
+    for (index, &tag) in tags.iter().enumerate() {
+        match tag {
+            b'i' | b'f' | b's' | b'b' | b'h' | b't' | b'd' | b'S' | b'c' | b'r' | b'm' | b'T'
+            | b'F' | b'N' | b'I' => {}
+            b'[' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(Error::TooDeep { max: MAX_DEPTH });
+                }
+            }
+            b']' => depth = depth.checked_sub(1).ok_or(Error::UnbalancedArray)?,
+            other => {
+                return Err(Error::UnknownTypeTag {
+                    tag: other as char,
+                    index,
+                })
+            }
+        }
+    }
+    if depth == 0 {
+        Ok(())
+    } else {
+        Err(Error::UnbalancedArray)
+    }
+}
+
+/// A position in a (checked) type tag string and the argument data.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ArgCursor<'a> {
+    pub tags: &'a [u8],
+    pub data: &'a [u8],
+    /// Position of the next argument at this nesting level, for errors.
+    pub index: usize,
+}
+
+impl<'a> ArgCursor<'a> {
+    pub fn new(tags: &'a [u8], data: &'a [u8]) -> Self {
+        ArgCursor {
+            tags,
+            data,
+            index: 0,
+        }
+    }
+
+    /// The next tag, without consuming it; `None` at the end, and `]` at the
+    /// end of an array.
+    #[inline]
+    pub fn peek(&self) -> Option<u8> {
+        self.tags.first().copied()
+    }
+
+    /// Consumes one tag.
+    #[inline]
+    pub fn bump(&mut self) {
+        self.tags = &self.tags[1..];
+    }
+
+    /// Reads the payload of a non-array `tag` (already consumed).
+    #[inline]
+    pub fn read_atom(&mut self, tag: u8) -> Result<ValueRef<'a>> {
+        let d = &mut self.data;
+        Ok(match tag {
+            b'i' => ValueRef::Int(wire::read_i32(d)?),
+            b'f' => ValueRef::Float(wire::read_f32(d)?),
+            b's' => ValueRef::String(wire::read_str(d)?),
+            b'b' => ValueRef::Blob(wire::read_blob(d)?),
+            b'h' => ValueRef::Long(wire::read_i64(d)?),
+            b't' => ValueRef::TimeTag(wire::read_timetag(d)?),
+            b'd' => ValueRef::Double(wire::read_f64(d)?),
+            b'S' => ValueRef::Symbol(wire::read_str(d)?),
+            b'c' => {
+                let code = wire::read_u32(d)?;
+                ValueRef::Char(char::from_u32(code).ok_or(Error::InvalidSpecial("char"))?)
+            }
+            b'r' => ValueRef::Color(Color::from_u32(wire::read_u32(d)?)),
+            b'm' => ValueRef::Midi(Midi::from_u32(wire::read_u32(d)?)),
+            b'T' => ValueRef::Bool(true),
+            b'F' => ValueRef::Bool(false),
+            b'N' => ValueRef::Nil,
+            b'I' => ValueRef::Infinitum,
+            other => {
+                return Err(Error::UnknownTypeTag {
+                    tag: other as char,
+                    index: self.index,
+                })
+            }
+        })
+    }
+
+    /// Reads the next whole argument (an array as an [`ArrayRef`] over its
+    /// extent); `None` at the end of this level.
+    pub fn next_value(&mut self) -> Result<Option<ValueRef<'a>>> {
+        let Some(tag) = self.peek() else {
+            return Ok(None);
+        };
+        if tag == b']' {
+            return Ok(None);
+        }
+        self.bump();
+        let value = if tag == b'[' {
+            let mut inner = ArgCursor::new(self.tags, self.data);
+            // Walk the array once to find where its tags and data end.
+            while inner.next_value()?.is_some() {}
+            if inner.peek() != Some(b']') {
+                return Err(Error::UnbalancedArray);
+            }
+            let tag_len = self.tags.len() - inner.tags.len();
+            let data_len = self.data.len() - inner.data.len();
+            let array = ArrayRef {
+                tags: &self.tags[..tag_len],
+                data: &self.data[..data_len],
+            };
+            self.tags = &inner.tags[1..];
+            self.data = inner.data;
+            ValueRef::Array(array)
+        } else {
+            self.read_atom(tag)?
+        };
+        self.index += 1;
+        Ok(Some(value))
+    }
+
+    /// Errors unless every tag and byte was consumed.
+    pub fn finish(&self) -> Result<()> {
+        if !self.tags.is_empty() {
+            return Err(Error::TooManyArguments {
+                expected: self.index,
+                found: self.index + count_items(self.tags),
+            });
+        }
+        if !self.data.is_empty() {
+            return Err(Error::TrailingBytes(self.data.len()));
+        }
+        Ok(())
+    }
+}
+
+/// Number of arguments at the top level of a checked tag string.
+fn count_items(tags: &[u8]) -> usize {
+    let mut depth = 0usize;
+    let mut n = 0;
+    for &t in tags {
+        match t {
+            b'[' => {
+                if depth == 0 {
+                    n += 1;
+                }
+                depth += 1;
+            }
+            b']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => n += 1,
+            _ => {}
+        }
+    }
+    n
+}
+
+/// An OSC array inside a borrowed message: its items are read on demand.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ArrayRef<'a> {
+    tags: &'a [u8],
+    data: &'a [u8],
+}
+
+impl<'a> ArrayRef<'a> {
+    /// The items, in order.
+    pub fn iter(&self) -> Args<'a> {
+        Args {
+            cursor: ArgCursor::new(self.tags, self.data),
+            failed: false,
+        }
+    }
+
+    /// The type tags of the items (nested arrays with their brackets).
+    pub fn type_tags(&self) -> &'a str {
+        // Checked tags are ASCII.
+        std::str::from_utf8(self.tags).unwrap_or("")
+    }
+}
+
+impl<'a> IntoIterator for ArrayRef<'a> {
+    type Item = Result<ValueRef<'a>>;
+    type IntoIter = Args<'a>;
+    fn into_iter(self) -> Args<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over the arguments of a [`MessageRef`](crate::MessageRef) or
+/// an [`ArrayRef`], reading each from the packet only when asked. An error
+/// (malformed data) is yielded once and ends the iteration.
+#[derive(Debug, Clone)]
+pub struct Args<'a> {
+    cursor: ArgCursor<'a>,
+    failed: bool,
+}
+
+impl<'a> Args<'a> {
+    pub(crate) fn new(tags: &'a [u8], data: &'a [u8]) -> Self {
+        Args {
+            cursor: ArgCursor::new(tags, data),
+            failed: false,
+        }
+    }
+}
+
+impl<'a> Iterator for Args<'a> {
+    type Item = Result<ValueRef<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        match self.cursor.next_value() {
+            Ok(Some(v)) => Some(Ok(v)),
+            Ok(None) => match self.cursor.finish() {
+                Ok(()) => None,
+                Err(e) => {
+                    self.failed = true;
+                    Some(Err(e))
+                }
+            },
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e))
+            }
+        }
+    }
+}

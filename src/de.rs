@@ -1,0 +1,687 @@
+//! `serde::Deserializer` ← OSC message bytes, zero-copy.
+//!
+//! The deserializer walks the type tag string and the argument data with
+//! the shared [`ArgCursor`], checking each tag against what the target type
+//! asks for. `&str` and `&[u8]` are handed out borrowed from the input, so a
+//! struct of such fields is decoded without a single allocation.
+//!
+//! See the crate documentation for the mapping of OSC tags to serde types.
+
+use serde::de::value::{BorrowedStrDeserializer, U32Deserializer, U64Deserializer};
+use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+use serde::Deserialize;
+
+use crate::args::ArgCursor;
+use crate::error::{Error, Result};
+use crate::message::{MessageRef, MESSAGE_NAME};
+use crate::value::{names, tag_name, ValueRef};
+
+/// Decodes one message from `bytes` into `T`: see the crate docs for the
+/// mapping. All arguments must be consumed.
+pub(crate) fn from_slice<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
+    from_message_ref(MessageRef::from_bytes(bytes)?)
+}
+
+pub(crate) fn from_message_ref<'de, T: Deserialize<'de>>(msg: MessageRef<'de>) -> Result<T> {
+    let mut de = Deserializer {
+        address: msg.address(),
+        cursor: ArgCursor::new(msg.tags(), msg.data()),
+        top: true,
+    };
+    let value = T::deserialize(&mut de)?;
+    de.cursor.finish()?;
+    Ok(value)
+}
+
+/// The deserializer over one message's arguments. It is public only
+/// because serde's traits name it; use [`from_slice`](crate::from_slice).
+pub struct Deserializer<'de> {
+    address: &'de str,
+    cursor: ArgCursor<'de>,
+    /// True while the value being asked for is the message itself (its
+    /// fields or items are then the arguments) rather than one argument.
+    top: bool,
+}
+
+impl<'de> Deserializer<'de> {
+    fn index(&self) -> usize {
+        self.cursor.index
+    }
+
+    /// Takes the next argument's tag, or says that there is none.
+    fn next_tag(&mut self, expected: &'static str) -> Result<u8> {
+        match self.cursor.peek() {
+            Some(b']') | None => Err(Error::MissingArgument {
+                index: self.index(),
+                expected,
+            }),
+            Some(tag) => {
+                self.cursor.bump();
+                Ok(tag)
+            }
+        }
+    }
+
+    fn mismatch(&self, expected: &'static str, found: u8) -> Error {
+        Error::TypeMismatch {
+            index: self.index(),
+            expected,
+            found: found as char,
+        }
+    }
+
+    /// Reads the next argument as a scalar, expecting `expected`.
+    fn scalar(&mut self, expected: &'static str) -> Result<ValueRef<'de>> {
+        let tag = self.next_tag(expected)?;
+        if tag == b'[' {
+            return Err(self.mismatch(expected, tag));
+        }
+        let value = self.cursor.read_atom(tag)?;
+        self.cursor.index += 1;
+        Ok(value)
+    }
+
+    /// An integer argument (`i` or `h`) that fits the target.
+    fn integer(&mut self, target: &'static str) -> Result<i64> {
+        let index = self.index();
+        match self.scalar(target)? {
+            ValueRef::Int(v) => Ok(v.into()),
+            ValueRef::Long(v) => Ok(v),
+            other => Err(Error::TypeMismatch {
+                index,
+                expected: target,
+                found: other.tag() as char,
+            }),
+        }
+    }
+
+    fn fit<T: TryFrom<i64>>(&mut self, target: &'static str) -> Result<T> {
+        let index = self.index();
+        let v = self.integer(target)?;
+        T::try_from(v).map_err(|_| Error::OutOfRange {
+            index,
+            field: None,
+            value: v.to_string(),
+            target,
+        })
+    }
+
+    /// A float argument; integers are accepted when the value is exact.
+    fn float(&mut self, target: &'static str, exact: fn(f64) -> bool) -> Result<f64> {
+        let index = self.index();
+        let (value, tag) = match self.scalar(target)? {
+            ValueRef::Float(v) => return Ok(v.into()),
+            ValueRef::Double(v) if target == "float64" => return Ok(v),
+            ValueRef::Int(v) => (f64::from(v), b'i'),
+            ValueRef::Long(v) => (v as f64, b'h'),
+            other => (f64::NAN, other.tag()),
+        };
+        if !value.is_nan() && exact(value) {
+            return Ok(value);
+        }
+        Err(Error::TypeMismatch {
+            index,
+            expected: target,
+            found: tag as char,
+        })
+    }
+
+    /// Handles the top level of a struct-like target: checks an address
+    /// name and leaves `top` for the fields.
+    fn enter_message(&mut self, name: &'static str) -> Result<()> {
+        if name.starts_with('/') && name != self.address {
+            return Err(Error::AddressMismatch {
+                expected: name,
+                found: self.address.into(),
+            });
+        }
+        self.top = false;
+        Ok(())
+    }
+
+    /// The items of a compound target: at the top level the arguments, below
+    /// it an OSC array. `len` is the item count of a struct or tuple.
+    fn compound<V: Visitor<'de>>(&mut self, len: Option<usize>, visitor: V) -> Result<V::Value> {
+        if self.top {
+            self.top = false;
+            return visitor.visit_seq(Items {
+                de: self,
+                remaining: len,
+            });
+        }
+        let tag = self.next_tag("array")?;
+        if tag != b'[' {
+            return Err(self.mismatch("array", tag));
+        }
+        let outer_index = self.cursor.index;
+        self.cursor.index = 0;
+        let value = visitor.visit_seq(Items {
+            de: self,
+            remaining: len,
+        })?;
+        match self.cursor.peek() {
+            Some(b']') => self.cursor.bump(),
+            _ => {
+                return Err(Error::Custom(format!(
+                    "argument {outer_index}: the array has more items than the target takes"
+                )))
+            }
+        }
+        self.cursor.index = outer_index + 1;
+        Ok(value)
+    }
+
+    fn special<V: Visitor<'de>>(&mut self, name: &'static str, visitor: V) -> Result<V::Value> {
+        let (expected, want) = match name {
+            names::TIMETAG => ("time tag (t)", b't'),
+            names::COLOR => ("colour (r)", b'r'),
+            names::MIDI => ("MIDI (m)", b'm'),
+            _ => ("symbol (S)", b'S'),
+        };
+        let index = self.index();
+        let value = self.scalar(expected)?;
+        let mismatch = |found: u8| Error::TypeMismatch {
+            index,
+            expected,
+            found: found as char,
+        };
+        match (want, value) {
+            (b't', ValueRef::TimeTag(t)) => {
+                visitor.visit_newtype_struct(U64Deserializer::<Error>::new(t.to_bits()))
+            }
+            (b'r', ValueRef::Color(c)) => {
+                visitor.visit_newtype_struct(U32Deserializer::<Error>::new(c.to_u32()))
+            }
+            (b'm', ValueRef::Midi(m)) => {
+                visitor.visit_newtype_struct(U32Deserializer::<Error>::new(m.to_u32()))
+            }
+            // A symbol field also takes a plain string: python-osc cannot send S.
+            (b'S', ValueRef::Symbol(s) | ValueRef::String(s)) => {
+                visitor.visit_newtype_struct(BorrowedStrDeserializer::<Error>::new(s))
+            }
+            (_, other) => Err(mismatch(other.tag())),
+        }
+    }
+}
+
+/// The items of the message (top level) or of one OSC array.
+struct Items<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    /// Items still expected by a fixed-size target (struct, tuple).
+    remaining: Option<usize>,
+}
+
+impl<'de> de::SeqAccess<'de> for Items<'_, 'de> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        if let Some(remaining) = &mut self.remaining {
+            if *remaining == 0 {
+                return Ok(None);
+            }
+            *remaining -= 1;
+            if matches!(self.de.cursor.peek(), None | Some(b']')) {
+                // A fixed-size target wants more: an `Option` field takes
+                // None, anything else reports which argument is missing.
+                return seed
+                    .deserialize(Missing {
+                        index: self.de.index(),
+                    })
+                    .map(Some);
+            }
+        } else if matches!(self.de.cursor.peek(), None | Some(b']')) {
+            return Ok(None);
+        }
+        seed.deserialize(&mut *self.de).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.remaining
+    }
+}
+
+/// Stands in for an argument the message does not have.
+struct Missing {
+    index: usize,
+}
+
+impl<'de> de::Deserializer<'de> for Missing {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
+        Err(Error::MissingArgument {
+            index: self.index,
+            expected: "an argument",
+        })
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        visitor.visit_none()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// Presents a special OSC type to `deserialize_any` as a one-entry map keyed
+/// by its reserved name (see `Value`'s visitor).
+struct SpecialMap<'de> {
+    key: Option<&'static str>,
+    value: ValueRef<'de>,
+}
+
+impl<'de> de::MapAccess<'de> for SpecialMap<'de> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        match self.key.take() {
+            Some(key) => seed
+                .deserialize(BorrowedStrDeserializer::new(key))
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
+        match self.value {
+            ValueRef::TimeTag(t) => seed.deserialize(t.to_bits().into_deserializer()),
+            ValueRef::Color(c) => seed.deserialize(c.to_u32().into_deserializer()),
+            ValueRef::Midi(m) => seed.deserialize(m.to_u32().into_deserializer()),
+            ValueRef::Symbol(s) => seed.deserialize(BorrowedStrDeserializer::new(s)),
+            _ => seed.deserialize(().into_deserializer()),
+        }
+    }
+}
+
+/// The whole message as a map `{ address, args }`, for [`Message`](crate::Message).
+struct MessageMap<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    next: u8,
+}
+
+impl<'de> de::MapAccess<'de> for MessageMap<'_, 'de> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        let key = match self.next {
+            0 => "address",
+            1 => "args",
+            _ => return Ok(None),
+        };
+        seed.deserialize(BorrowedStrDeserializer::new(key))
+            .map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
+        self.next += 1;
+        if self.next == 1 {
+            seed.deserialize(BorrowedStrDeserializer::new(self.de.address))
+        } else {
+            self.de.top = true;
+            seed.deserialize(&mut *self.de)
+        }
+    }
+}
+
+/// Chooses an enum variant by the message's address (top level) or by a
+/// string argument (a plain enum inside the arguments).
+struct Variant<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    name: &'de str,
+    /// The variant's data are the arguments (top level); otherwise only
+    /// unit variants are possible.
+    message: bool,
+}
+
+impl<'a, 'de> de::EnumAccess<'de> for Variant<'a, 'de> {
+    type Error = Error;
+    type Variant = Self;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self)> {
+        let v = seed.deserialize(BorrowedStrDeserializer::<Error>::new(self.name))?;
+        Ok((v, self))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for Variant<'_, 'de> {
+    type Error = Error;
+
+    fn unit_variant(self) -> Result<()> {
+        Ok(())
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value> {
+        if !self.message {
+            return Err(Error::Unsupported(
+                "an enum variant with data inside the arguments",
+            ));
+        }
+        seed.deserialize(&mut *self.de)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
+        if !self.message {
+            return Err(Error::Unsupported(
+                "an enum variant with data inside the arguments",
+            ));
+        }
+        self.de.compound(Some(len), visitor)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.tuple_variant(fields.len(), visitor)
+    }
+}
+
+macro_rules! fit_int {
+    ($($method:ident => $visit:ident($ty:ty, $name:literal)),* $(,)?) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+            let v: $ty = self.fit($name)?;
+            visitor.$visit(v)
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.top {
+            return self.compound(None, visitor);
+        }
+        let Some(tag) = self.cursor.peek() else {
+            return Err(Error::MissingArgument {
+                index: self.index(),
+                expected: "an argument",
+            });
+        };
+        if tag == b'[' {
+            return self.compound(None, visitor);
+        }
+        match self.scalar("an argument")? {
+            ValueRef::Int(v) => visitor.visit_i32(v),
+            ValueRef::Float(v) => visitor.visit_f32(v),
+            ValueRef::String(v) => visitor.visit_borrowed_str(v),
+            ValueRef::Blob(v) => visitor.visit_borrowed_bytes(v),
+            ValueRef::Long(v) => visitor.visit_i64(v),
+            ValueRef::Double(v) => visitor.visit_f64(v),
+            ValueRef::Char(v) => visitor.visit_char(v),
+            ValueRef::Bool(v) => visitor.visit_bool(v),
+            ValueRef::Nil => visitor.visit_unit(),
+            value @ ValueRef::TimeTag(_) => visitor.visit_map(SpecialMap {
+                key: Some(names::TIMETAG),
+                value,
+            }),
+            value @ ValueRef::Color(_) => visitor.visit_map(SpecialMap {
+                key: Some(names::COLOR),
+                value,
+            }),
+            value @ ValueRef::Midi(_) => visitor.visit_map(SpecialMap {
+                key: Some(names::MIDI),
+                value,
+            }),
+            value @ ValueRef::Symbol(_) => visitor.visit_map(SpecialMap {
+                key: Some(names::SYMBOL),
+                value,
+            }),
+            value @ ValueRef::Infinitum => visitor.visit_map(SpecialMap {
+                key: Some(names::INFINITUM),
+                value,
+            }),
+            // `[` was handled above; read_atom never yields an array.
+            ValueRef::Array(_) => Err(Error::UnbalancedArray),
+        }
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let tag = self.next_tag("bool (T/F)")?;
+        match tag {
+            b'T' => visitor.visit_bool(true),
+            b'F' => visitor.visit_bool(false),
+            _ => Err(self.mismatch("bool (T/F)", tag)),
+        }
+        .inspect(|_| self.cursor.index += 1)
+    }
+
+    fit_int! {
+        deserialize_i8 => visit_i8(i8, "int8"),
+        deserialize_i16 => visit_i16(i16, "int16"),
+        deserialize_i32 => visit_i32(i32, "int32"),
+        deserialize_i64 => visit_i64(i64, "int64"),
+        deserialize_u8 => visit_u8(u8, "uint8"),
+        deserialize_u16 => visit_u16(u16, "uint16"),
+        deserialize_u32 => visit_u32(u32, "uint32"),
+        deserialize_u64 => visit_u64(u64, "uint64"),
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let v = self.float("float32", |v| f64::from(v as f32) == v)?;
+        visitor.visit_f32(v as f32)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let v = self.float("float64", |v| v.abs() <= (1u64 << 53) as f64)?;
+        visitor.visit_f64(v)
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let index = self.index();
+        match self.scalar("char (c)")? {
+            ValueRef::Char(c) => visitor.visit_char(c),
+            // A one-character string will do (python-osc cannot send c).
+            ValueRef::String(s) if s.chars().count() == 1 => visitor.visit_borrowed_str(s),
+            other => Err(Error::TypeMismatch {
+                index,
+                expected: "char (c)",
+                found: other.tag() as char,
+            }),
+        }
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let index = self.index();
+        match self.scalar("string (s)")? {
+            ValueRef::String(s) | ValueRef::Symbol(s) => visitor.visit_borrowed_str(s),
+            other => Err(Error::TypeMismatch {
+                index,
+                expected: "string (s)",
+                found: other.tag() as char,
+            }),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let index = self.index();
+        match self.scalar("blob (b)")? {
+            ValueRef::Blob(b) => visitor.visit_borrowed_bytes(b),
+            other => Err(Error::TypeMismatch {
+                index,
+                expected: "blob (b)",
+                found: other.tag() as char,
+            }),
+        }
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_bytes(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.cursor.peek() == Some(b'N') {
+            self.cursor.bump();
+            self.cursor.index += 1;
+            return visitor.visit_none();
+        }
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.top {
+            // A unit message: no arguments (checked when the message ends).
+            self.top = false;
+            return visitor.visit_unit();
+        }
+        let tag = self.next_tag("nil (N)")?;
+        if tag != b'N' {
+            return Err(self.mismatch("nil (N)", tag));
+        }
+        self.cursor.index += 1;
+        visitor.visit_unit()
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        if name == names::INFINITUM {
+            let tag = self.next_tag(tag_name(b'I'))?;
+            if tag != b'I' {
+                return Err(self.mismatch(tag_name(b'I'), tag));
+            }
+            self.cursor.index += 1;
+            return visitor.visit_unit();
+        }
+        if self.top {
+            self.enter_message(name)?;
+            return visitor.visit_unit();
+        }
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        match name {
+            names::TIMETAG | names::COLOR | names::MIDI | names::SYMBOL => {
+                self.special(name, visitor)
+            }
+            _ => {
+                if self.top && name.starts_with('/') {
+                    self.enter_message(name)?;
+                    // The wrapped value is the message's arguments.
+                    self.top = true;
+                }
+                visitor.visit_newtype_struct(self)
+            }
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.compound(None, visitor)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
+        self.compound(Some(len), visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value> {
+        if self.top {
+            self.enter_message(name)?;
+            self.top = true;
+        }
+        self.compound(Some(len), visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
+        Err(Error::Unsupported(
+            "a map (OSC has no maps: use a struct, whose fields are the arguments)",
+        ))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        if self.top {
+            if name == MESSAGE_NAME {
+                self.top = false;
+                return visitor.visit_map(MessageMap { de: self, next: 0 });
+            }
+            self.enter_message(name)?;
+            self.top = true;
+        }
+        self.compound(Some(fields.len()), visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        if self.top && variants.iter().any(|v| v.starts_with('/')) {
+            if !variants.contains(&self.address) {
+                return Err(Error::UnknownVariant {
+                    enum_name: name,
+                    address: self.address.into(),
+                });
+            }
+            let address = self.address;
+            return visitor.visit_enum(Variant {
+                de: self,
+                name: address,
+                message: true,
+            });
+        }
+        // A plain enum as one argument: the variant's name as a string.
+        self.top = false;
+        let index = self.index();
+        let name = match self.scalar("string (s) naming an enum variant")? {
+            ValueRef::String(s) | ValueRef::Symbol(s) => s,
+            other => {
+                return Err(Error::TypeMismatch {
+                    index,
+                    expected: "string (s) naming an enum variant",
+                    found: other.tag() as char,
+                })
+            }
+        };
+        visitor.visit_enum(Variant {
+            de: self,
+            name,
+            message: false,
+        })
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.top {
+            self.top = false;
+            while self.cursor.next_value()?.is_some() {}
+            return visitor.visit_unit();
+        }
+        self.cursor.next_value()?.ok_or(Error::MissingArgument {
+            index: self.index(),
+            expected: "an argument",
+        })?;
+        visitor.visit_unit()
+    }
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+}

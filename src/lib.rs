@@ -1,0 +1,193 @@
+//! Open Sound Control (OSC 1.0 and 1.1) as a serde data format.
+//!
+//! Derive `Serialize` and `Deserialize` on a struct, name it after an OSC
+//! address, and it becomes a message and back:
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Debug, PartialEq, Serialize, Deserialize)]
+//! #[serde(rename = "/synth/1/freq")]
+//! struct Freq<'a> {
+//!     hz: i32,
+//!     amp: f32,
+//!     wave: &'a str,
+//! }
+//!
+//! let bytes = osc_serde::to_vec(&Freq { hz: 440, amp: 0.5, wave: "sine" })?;
+//! assert_eq!(bytes, b"/synth/1/freq\0\0\0,ifs\0\0\0\0\0\0\x01\xb8\x3f\0\0\0sine\0\0\0\0");
+//!
+//! // Decoding borrows `wave` from `bytes`: no allocation.
+//! let freq: Freq = osc_serde::from_slice(&bytes)?;
+//! assert_eq!(freq, Freq { hz: 440, amp: 0.5, wave: "sine" });
+//! # Ok::<(), osc_serde::Error>(())
+//! ```
+//!
+//! For values whose types are not known ahead there are the dynamic
+//! [`Message`], [`Bundle`], [`Packet`] and [`Value`], and the borrowed views
+//! [`MessageRef`] and [`PacketRef`] that parse without allocating.
+//!
+//! # From Rust to OSC
+//!
+//! At the top level a value is a *message*: an address and arguments.
+//!
+//! | Rust value | becomes |
+//! | --- | --- |
+//! | struct, tuple struct or unit struct renamed to an address (`#[serde(rename = "/a/b")]`) | a message to that address; the fields are the arguments, in order |
+//! | enum whose variants are renamed to addresses | a message to the variant's address; its fields are the arguments |
+//! | anything else, with an address given ([`to_vec_with_address`], [`Message::from_value`]) | fields, tuple items or sequence items are the arguments; a scalar is one argument; `()` is none |
+//! | [`Message`] | itself |
+//!
+//! An address given explicitly wins over the one a type is named after.
+//!
+//! Inside the arguments:
+//!
+//! | Rust / serde | OSC tag | notes |
+//! | --- | --- | --- |
+//! | `bool` | `T` / `F` | no payload |
+//! | `i8 i16 i32 u8 u16` | `i` | `u32` is `i` when it fits, else an error naming the field |
+//! | `i64 u64` | `h` | a `u64` above `i64::MAX` is an error |
+//! | `f32` / `f64` | `f` / `d` | |
+//! | `char` | `c` | 32-bit code point |
+//! | `&str`, `String` | `s` | [`Symbol`] is `S` |
+//! | `&[u8]`, `serde_bytes`, [`Blob`] | `b` | a plain `Vec<u8>` is a sequence, so an array of `i` |
+//! | `Option<T>` | `N` or the tag of `T` | |
+//! | `()`, a unit struct | `N` | |
+//! | [`Infinitum`] | `I` | |
+//! | [`TimeTag`] | `t` | |
+//! | [`Color`] | `r` | |
+//! | [`Midi`] | `m` | |
+//! | sequence, tuple, nested struct | `[` … `]` | arrays nest, up to [`MAX_DEPTH`] |
+//! | unit enum variant | `s` | the variant's (renamed) name |
+//! | map; enum variant with data | error | OSC has no maps; name such variants after addresses |
+//! | `i128`, `u128` | error | |
+//!
+//! # From OSC to Rust
+//!
+//! [`from_slice`] reads one message. A struct named after an address checks
+//! the address; an enum with variants named after addresses picks the
+//! variant by it. Every tag must match what the target asks for, with
+//! lossless widenings allowed: `i` into any integer type the value fits,
+//! `h` likewise, `f` into `f64`, `i`/`h` into `f32`/`f64` when exact, `S`
+//! into a string, a one-character `s` into `char`. Anything else is an
+//! [`Error::TypeMismatch`] naming the argument's position in the type tag
+//! string, the expected and the found tag. A missing argument is
+//! [`Error::MissingArgument`], except that a trailing `Option` field takes
+//! `None`; surplus arguments are [`Error::TooManyArguments`]: decoding into a
+//! type that takes fewer arguments than sent is refused rather than silently
+//! dropping data (decode into `Vec<Value>` or [`Message`] to take anything).
+//! `&str` and `&[u8]` fields borrow from the input.
+//!
+//! # Decoding untrusted bytes
+//!
+//! Decoding never panics and never allocates more than the input's own
+//! size: every length is checked against the bytes that remain first,
+//! unknown type tags are errors (never skipped), strings must be UTF-8, and
+//! arrays and bundles nest at most [`MAX_DEPTH`] deep. A message without a
+//! type tag string (old OSC 1.0 senders) decodes with no arguments.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod args;
+mod bundle;
+mod de;
+mod error;
+mod message;
+mod ser;
+pub mod value;
+pub mod wire;
+
+pub use args::{Args, ArrayRef, MAX_DEPTH};
+pub use bundle::{Bundle, BundleRef, Elements, Packet, PacketRef, BUNDLE_TAG};
+pub use de::Deserializer;
+pub use error::{Error, Result};
+pub use message::{Message, MessageRef};
+pub use ser::Serializer;
+pub use value::{Blob, Color, Infinitum, Midi, Symbol, TimeTag, Value, ValueRef};
+
+#[cfg(feature = "derive")]
+pub use serde::{Deserialize, Serialize};
+
+use std::io;
+
+/// Encodes a value named after an address (see the crate docs) as a message.
+///
+/// ```
+/// #[derive(serde::Serialize)]
+/// #[serde(rename = "/volume")]
+/// struct Volume(f32);
+///
+/// assert_eq!(osc_serde::to_vec(&Volume(1.0))?, b"/volume\0,f\0\0\x3f\x80\0\0");
+/// # Ok::<(), osc_serde::Error>(())
+/// ```
+pub fn to_vec<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    ser::encode(&mut out, None, value)?;
+    Ok(out)
+}
+
+/// Encodes `value` as the arguments of a message to `address`.
+///
+/// ```
+/// let bytes = osc_serde::to_vec_with_address("/pair", &(1, "a"))?;
+/// assert_eq!(bytes, b"/pair\0\0\0,is\0\0\0\0\x01a\0\0\0");
+/// # Ok::<(), osc_serde::Error>(())
+/// ```
+pub fn to_vec_with_address<T: serde::Serialize + ?Sized>(
+    address: &str,
+    value: &T,
+) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    ser::encode(&mut out, Some(address), value)?;
+    Ok(out)
+}
+
+/// Appends the message encoding of `value` to `out`. Reusing `out` (after
+/// `clear()`) encodes without allocating. On error `out` is unchanged.
+///
+/// ```
+/// #[derive(serde::Serialize)]
+/// #[serde(rename = "/v")]
+/// struct V(i32);
+///
+/// let mut buf = Vec::with_capacity(64);
+/// for i in 0..3 {
+///     buf.clear();
+///     osc_serde::encode_into(&mut buf, &V(i))?;
+///     assert_eq!(buf.len(), 12);
+/// }
+/// # Ok::<(), osc_serde::Error>(())
+/// ```
+pub fn encode_into<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<()> {
+    ser::encode(out, None, value)
+}
+
+/// Appends a message to `address` with `value` as its arguments to `out`.
+pub fn encode_into_with_address<T: serde::Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    address: &str,
+    value: &T,
+) -> Result<()> {
+    ser::encode(out, Some(address), value)
+}
+
+/// Writes the message encoding of `value` to `writer`.
+pub fn to_writer<W: io::Write, T: serde::Serialize + ?Sized>(
+    mut writer: W,
+    value: &T,
+) -> Result<()> {
+    writer.write_all(&to_vec(value)?)?;
+    Ok(())
+}
+
+/// Decodes one message into `T`: see the crate docs for the mapping.
+///
+/// ```
+/// let bytes = osc_serde::to_vec_with_address("/pair", &(1, "a"))?;
+/// let (n, s): (i64, &str) = osc_serde::from_slice(&bytes)?;
+/// assert_eq!((n, s), (1, "a"));
+/// # Ok::<(), osc_serde::Error>(())
+/// ```
+pub fn from_slice<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
+    de::from_slice(bytes)
+}

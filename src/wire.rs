@@ -1,0 +1,296 @@
+//! Wire primitives: the byte layout of every OSC atom.
+//!
+//! This is the counterpart of python-osc's `osc_types`: padded strings,
+//! blobs, big-endian integers and floats, and time tags. Readers take a
+//! cursor (`&mut &[u8]`) and advance it past what they read, checking every
+//! length against the bytes that remain first, so malformed input gives an
+//! [`Error`] and never a panic. Writers append to a `Vec<u8>`.
+//!
+//! ```
+//! use osc_serde::wire;
+//!
+//! let mut buf = Vec::new();
+//! wire::write_str(&mut buf, "osc");
+//! wire::write_i32(&mut buf, 1000);
+//! assert_eq!(buf, b"osc\0\x00\x00\x03\xe8");
+//!
+//! let mut cursor = &buf[..];
+//! assert_eq!(wire::read_str(&mut cursor).unwrap(), "osc");
+//! assert_eq!(wire::read_i32(&mut cursor).unwrap(), 1000);
+//! assert!(cursor.is_empty());
+//! ```
+
+use crate::error::{Error, Result};
+use crate::value::TimeTag;
+
+/// `n` rounded up to the next multiple of 4, the OSC alignment.
+#[inline]
+pub const fn padded(n: usize) -> usize {
+    (n + 3) & !3
+}
+
+/// Encoded size of `s` as an OSC string: the bytes, a NUL, padding to 4.
+#[inline]
+pub const fn str_size(s: &str) -> usize {
+    padded(s.len() + 1)
+}
+
+/// Encoded size of a blob of `len` bytes: the int32 size, the bytes, padding.
+#[inline]
+pub const fn blob_size(len: usize) -> usize {
+    4 + padded(len)
+}
+
+/// Appends `s` NUL-terminated and padded with NULs to a multiple of 4.
+///
+/// A string containing NUL cannot be represented in OSC: the receiver would
+/// stop at the first NUL. Encoders check this with [`check_str`] first.
+#[inline]
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(s.as_bytes());
+    let pad = str_size(s) - s.len();
+    out.extend_from_slice(&[0u8; 4][..pad]);
+}
+
+/// Refuses strings with an interior NUL, which OSC strings cannot carry.
+#[inline]
+pub fn check_str(s: &str) -> Result<()> {
+    if s.as_bytes().contains(&0) {
+        Err(Error::Custom(format!(
+            "string {s:?} contains a NUL byte, which OSC strings cannot carry"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// Appends a blob: int32 size, the bytes, NUL padding to a multiple of 4.
+///
+/// # Errors
+/// A blob longer than `i32::MAX` bytes has no OSC encoding.
+#[inline]
+pub fn write_blob(out: &mut Vec<u8>, bytes: &[u8]) -> Result<()> {
+    let len = i32::try_from(bytes.len()).map_err(|_| Error::Unsupported("a blob over 2 GiB"))?;
+    write_i32(out, len);
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(&[0u8; 4][..padded(bytes.len()) - bytes.len()]);
+    Ok(())
+}
+
+/// Appends a big-endian int32.
+#[inline]
+pub fn write_i32(out: &mut Vec<u8>, v: i32) {
+    out.extend_from_slice(&v.to_be_bytes());
+}
+
+/// Appends a big-endian uint32 (the layout of `r`, `m` and `c`).
+#[inline]
+pub fn write_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_be_bytes());
+}
+
+/// Appends a big-endian int64.
+#[inline]
+pub fn write_i64(out: &mut Vec<u8>, v: i64) {
+    out.extend_from_slice(&v.to_be_bytes());
+}
+
+/// Appends a big-endian IEEE 754 float32.
+#[inline]
+pub fn write_f32(out: &mut Vec<u8>, v: f32) {
+    out.extend_from_slice(&v.to_be_bytes());
+}
+
+/// Appends a big-endian IEEE 754 float64.
+#[inline]
+pub fn write_f64(out: &mut Vec<u8>, v: f64) {
+    out.extend_from_slice(&v.to_be_bytes());
+}
+
+/// Appends a 64-bit NTP time tag.
+#[inline]
+pub fn write_timetag(out: &mut Vec<u8>, t: TimeTag) {
+    out.extend_from_slice(&t.to_bits().to_be_bytes());
+}
+
+/// Takes `n` bytes off the cursor.
+#[inline]
+pub fn take<'a>(input: &mut &'a [u8], n: usize) -> Result<&'a [u8]> {
+    if input.len() < n {
+        return Err(Error::end(n, input.len()));
+    }
+    let (head, tail) = input.split_at(n);
+    *input = tail;
+    Ok(head)
+}
+
+#[inline]
+fn take4(input: &mut &[u8]) -> Result<[u8; 4]> {
+    let (head, rest) = input
+        .split_first_chunk::<4>()
+        .ok_or(Error::end(4, input.len()))?;
+    *input = rest;
+    Ok(*head)
+}
+
+#[inline]
+fn take8(input: &mut &[u8]) -> Result<[u8; 8]> {
+    let (head, rest) = input
+        .split_first_chunk::<8>()
+        .ok_or(Error::end(8, input.len()))?;
+    *input = rest;
+    Ok(*head)
+}
+
+/// Reads an OSC string's raw bytes (without NUL) and skips its padding.
+///
+/// The padding bytes must be present but their values are not checked:
+/// some senders leave garbage there and nothing is gained by refusing it.
+#[inline]
+pub fn read_str_bytes<'a>(input: &mut &'a [u8]) -> Result<&'a [u8]> {
+    let nul = input
+        .iter()
+        .position(|&b| b == 0)
+        .ok_or(Error::UnterminatedString)?;
+    let size = padded(nul + 1);
+    let bytes = take(input, size)?;
+    Ok(&bytes[..nul])
+}
+
+/// Reads an OSC string (UTF-8, NUL-terminated, padded to 4).
+#[inline]
+pub fn read_str<'a>(input: &mut &'a [u8]) -> Result<&'a str> {
+    std::str::from_utf8(read_str_bytes(input)?).map_err(|_| Error::InvalidUtf8)
+}
+
+/// Reads a blob: int32 size, the bytes, padding. The size is checked
+/// against the remaining input before anything else, so a blob that claims
+/// 2 GiB in a 100-byte packet is an error, not an allocation.
+#[inline]
+pub fn read_blob<'a>(input: &mut &'a [u8]) -> Result<&'a [u8]> {
+    let len = read_i32(input)?;
+    let size = usize::try_from(len)
+        .ok()
+        .filter(|&n| padded(n) <= input.len())
+        .ok_or(Error::BadLength {
+            length: len.into(),
+            remaining: input.len(),
+        })?;
+    Ok(&take(input, padded(size))?[..size])
+}
+
+/// Reads a big-endian int32.
+#[inline]
+pub fn read_i32(input: &mut &[u8]) -> Result<i32> {
+    take4(input).map(i32::from_be_bytes)
+}
+
+/// Reads a big-endian uint32.
+#[inline]
+pub fn read_u32(input: &mut &[u8]) -> Result<u32> {
+    take4(input).map(u32::from_be_bytes)
+}
+
+/// Reads a big-endian int64.
+#[inline]
+pub fn read_i64(input: &mut &[u8]) -> Result<i64> {
+    take8(input).map(i64::from_be_bytes)
+}
+
+/// Reads a big-endian float32.
+#[inline]
+pub fn read_f32(input: &mut &[u8]) -> Result<f32> {
+    take4(input).map(f32::from_be_bytes)
+}
+
+/// Reads a big-endian float64.
+#[inline]
+pub fn read_f64(input: &mut &[u8]) -> Result<f64> {
+    take8(input).map(f64::from_be_bytes)
+}
+
+/// Reads a 64-bit NTP time tag.
+#[inline]
+pub fn read_timetag(input: &mut &[u8]) -> Result<TimeTag> {
+    take8(input).map(|b| TimeTag::from_bits(u64::from_be_bytes(b)))
+}
+
+/// Converts a system time to NTP time-tag bits (python-osc's
+/// `system_time_to_ntp`). See [`TimeTag::from_system_time`] for rounding.
+pub fn system_time_to_ntp(time: std::time::SystemTime) -> u64 {
+    TimeTag::from_system_time(time).to_bits()
+}
+
+/// Converts NTP time-tag bits to a system time (python-osc's
+/// `ntp_to_system_time`). See [`TimeTag::to_system_time`] for rounding.
+pub fn ntp_to_system_time(bits: u64) -> std::time::SystemTime {
+    TimeTag::from_bits(bits).to_system_time()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_padding_sizes() {
+        for (s, size) in [("", 4), ("a", 4), ("abc", 4), ("abcd", 8), ("abcde", 8)] {
+            let mut out = Vec::new();
+            write_str(&mut out, s);
+            assert_eq!(out.len(), size, "{s:?}");
+            assert_eq!(str_size(s), size);
+            let mut cur = &out[..];
+            assert_eq!(read_str(&mut cur).unwrap(), s);
+            assert!(cur.is_empty());
+        }
+    }
+
+    #[test]
+    fn blob_layout() {
+        let mut out = Vec::new();
+        write_blob(&mut out, &[1, 2, 3, 4, 5]).unwrap();
+        assert_eq!(out, [0, 0, 0, 5, 1, 2, 3, 4, 5, 0, 0, 0]);
+        let mut cur = &out[..];
+        assert_eq!(read_blob(&mut cur).unwrap(), &[1, 2, 3, 4, 5]);
+        assert!(cur.is_empty());
+    }
+
+    #[test]
+    fn blob_claiming_more_than_input_is_an_error() {
+        let mut cur: &[u8] = &[0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4];
+        assert!(matches!(
+            read_blob(&mut cur),
+            Err(Error::BadLength {
+                length: 2147483647,
+                remaining: 4
+            })
+        ));
+        let mut cur: &[u8] = &[0xff, 0xff, 0xff, 0xff];
+        assert!(matches!(
+            read_blob(&mut cur),
+            Err(Error::BadLength { length: -1, .. })
+        ));
+    }
+
+    #[test]
+    fn short_reads_are_errors() {
+        let mut cur: &[u8] = &[1, 2, 3];
+        assert!(matches!(
+            read_i32(&mut cur),
+            Err(Error::UnexpectedEnd {
+                needed: 4,
+                remaining: 3
+            })
+        ));
+        let mut cur: &[u8] = b"abc";
+        assert!(matches!(read_str(&mut cur), Err(Error::UnterminatedString)));
+        let mut cur: &[u8] = b"abc\0de";
+        assert_eq!(read_str(&mut cur).unwrap(), "abc");
+        let mut cur: &[u8] = b"abcd\0";
+        assert!(matches!(
+            read_str(&mut cur),
+            Err(Error::UnexpectedEnd { .. })
+        ));
+        let mut cur: &[u8] = b"\xff\0\0\0";
+        assert!(matches!(read_str(&mut cur), Err(Error::InvalidUtf8)));
+    }
+}
