@@ -108,6 +108,11 @@ pub use value::{Blob, Color, Infinitum, Midi, Symbol, TimeTag, Value, ValueRef};
 #[cfg(feature = "derive")]
 pub use serde::{Deserialize, Serialize};
 
+/// The README's examples run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 use std::io;
 
 /// Encodes a value named after an address (see the crate docs) as a message.
