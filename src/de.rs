@@ -462,6 +462,19 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        // An `f` is handed over as read: widening it to f64 and back would
+        // quiet a signalling NaN and change its bits.
+        if self.cursor.peek() == Some(b'f') {
+            let index = self.index();
+            return match self.scalar("float32")? {
+                ValueRef::Float(v) => visitor.visit_f32(v),
+                other => Err(Error::TypeMismatch {
+                    index,
+                    expected: "float32",
+                    found: other.tag() as char,
+                }),
+            };
+        }
         let v = self.float("float32", |v| f64::from(v as f32) == v)?;
         visitor.visit_f32(v as f32)
     }
