@@ -44,10 +44,7 @@ fn empty_string_is_four_nuls() {
 
 #[test]
 fn string_of_exactly_four_bytes_takes_eight() {
-    round_trip(
-        &Message::new("/s").arg("abcd"),
-        b"/s\0\0,s\0\0abcd\0\0\0\0",
-    );
+    round_trip(&Message::new("/s").arg("abcd"), b"/s\0\0,s\0\0abcd\0\0\0\0");
     // The same rule for the address ("/abc" is 4 bytes) and the tags
     // (",iii" is 4 bytes).
     round_trip(
@@ -104,10 +101,7 @@ fn nan_and_infinities_are_bit_exact() {
         assert_eq!(back.to_bits(), v.to_bits());
         let (serde_back,): (f32,) = osc_serde::from_slice(&expected).unwrap();
         assert_eq!(serde_back.to_bits(), v.to_bits());
-        assert_eq!(
-            osc_serde::to_vec_with_address("/f", &v).unwrap(),
-            expected
-        );
+        assert_eq!(osc_serde::to_vec_with_address("/f", &v).unwrap(), expected);
     }
     let f64s = [
         f64::NAN,
@@ -185,7 +179,10 @@ fn immediate_time_tag_is_one() {
     assert!(TimeTag::IMMEDIATE.is_immediate());
     let b = Bundle::new(TimeTag::IMMEDIATE);
     assert_eq!(b.to_bytes().unwrap(), b"#bundle\0\0\0\0\0\0\0\0\x01");
-    assert_eq!(Bundle::from_bytes(b"#bundle\0\0\0\0\0\0\0\0\x01").unwrap(), b);
+    assert_eq!(
+        Bundle::from_bytes(b"#bundle\0\0\0\0\0\0\0\0\x01").unwrap(),
+        b
+    );
     round_trip(
         &Message::new("/t").arg(TimeTag::IMMEDIATE),
         b"/t\0\0,t\0\0\0\0\0\0\0\0\0\x01",

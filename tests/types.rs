@@ -44,11 +44,7 @@ fn table() -> Vec<(Value, &'static str, Vec<u8>)> {
             "t",
             vec![0x83, 0xaa, 0x7e, 0x81, 0x80, 0, 0, 0],
         ),
-        (
-            Value::Double(1.5),
-            "d",
-            vec![0x3f, 0xf8, 0, 0, 0, 0, 0, 0],
-        ),
+        (Value::Double(1.5), "d", vec![0x3f, 0xf8, 0, 0, 0, 0, 0, 0]),
         (Value::Symbol("sine".into()), "S", b"sine\0\0\0\0".to_vec()),
         (Value::Char('A'), "c", vec![0, 0, 0, 0x41]),
         (Value::Char('€'), "c", vec![0, 0, 0x20, 0xac]),
@@ -260,10 +256,10 @@ fn every_payload() -> Vec<u8> {
     p.extend_from_slice(&[0, 0, 0, b'z']); // c
     p.extend_from_slice(&[0x11, 0x22, 0x33, 0x44]); // r
     p.extend_from_slice(&[0, 0x90, 0x3c, 0x64]); // m
-    // T F N I: no payload
+                                                 // T F N I: no payload
     p.extend_from_slice(&[0, 0, 0, 0]); // b, empty
     p.extend_from_slice(&[0, 0, 0, 0]); // s "", padded to 4
-    // N for ()
+                                        // N for ()
     p.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 2]); // [ii]
     p.extend_from_slice(&[0, 0, 0, 3, 0x3f, 0x80, 0, 0]); // [i[Tf]]
     p.extend_from_slice(&[0, 0, 0, 4, b'i', b'n', 0, 0]); // [is]
