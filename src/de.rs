@@ -113,7 +113,10 @@ impl<'de> Deserializer<'de> {
             ValueRef::Float(v) => return Ok(v.into()),
             ValueRef::Double(v) if target == "float64" => return Ok(v),
             ValueRef::Int(v) => (f64::from(v), b'i'),
-            ValueRef::Long(v) => (v as f64, b'h'),
+            // An i64 may round when widened to f64: it is exact only if it
+            // converts back to the same integer (i128, as `as i64` saturates).
+            ValueRef::Long(v) if (v as f64) as i128 == i128::from(v) => (v as f64, b'h'),
+            ValueRef::Long(_) => (f64::NAN, b'h'),
             other => (f64::NAN, other.tag()),
         };
         if !value.is_nan() && exact(value) {
@@ -480,7 +483,8 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let v = self.float("float64", |v| v.abs() <= (1u64 << 53) as f64)?;
+        // `float` has already refused integers that f64 cannot hold exactly.
+        let v = self.float("float64", |_| true)?;
         visitor.visit_f64(v)
     }
 
