@@ -156,36 +156,34 @@ fn borrowed_decoding_and_reused_buffer_encoding_do_not_allocate() {
     assert_eq!(count.unwrap(), 3);
 
     // encode_into a reused Vec: after a warm-up that grows the buffer, a
-    // derived struct and a Message encode without allocating.
-    let mut buf = Vec::new();
-    osc_serde::encode_into(&mut buf, &freq).unwrap();
-    let (n, result) = allocations(|| {
-        buf.clear();
-        osc_serde::encode_into(&mut buf, &freq)
+    // derived struct, a Message and a bundle encode without allocating.
+    assert_reuse_does_not_allocate("encode_into of a derived struct", &bytes, |buf| {
+        osc_serde::encode_into(buf, &freq)
     });
-    assert_eq!(n, 0, "encode_into of a derived struct allocated");
-    result.unwrap();
-    assert_eq!(buf, bytes);
-
     let message = Message::from_bytes(&rich).unwrap();
-    let mut buf = Vec::new();
-    message.encode_into(&mut buf).unwrap();
-    let (n, result) = allocations(|| {
-        buf.clear();
-        message.encode_into(&mut buf)
+    assert_reuse_does_not_allocate("Message::encode_into", &rich, |buf| {
+        message.encode_into(buf)
     });
-    assert_eq!(n, 0, "Message::encode_into allocated");
-    result.unwrap();
-    assert_eq!(buf, rich);
+    let packet = osc_serde::Packet::from_bytes(&bundle).unwrap();
+    assert_reuse_does_not_allocate("Packet::encode_into of a bundle", &bundle, |buf| {
+        packet.encode_into(buf)
+    });
+}
 
-    let owned_bundle = osc_serde::Packet::from_bytes(&bundle).unwrap();
+/// Encodes once to grow a buffer, then checks that encoding again into the
+/// cleared buffer allocates nothing and gives `expected`.
+fn assert_reuse_does_not_allocate(
+    what: &str,
+    expected: &[u8],
+    mut encode: impl FnMut(&mut Vec<u8>) -> osc_serde::Result<()>,
+) {
     let mut buf = Vec::new();
-    owned_bundle.encode_into(&mut buf).unwrap();
+    encode(&mut buf).unwrap();
     let (n, result) = allocations(|| {
         buf.clear();
-        owned_bundle.encode_into(&mut buf)
+        encode(&mut buf)
     });
-    assert_eq!(n, 0, "Packet::encode_into of a bundle allocated");
+    assert_eq!(n, 0, "{what} allocated");
     result.unwrap();
-    assert_eq!(buf, bundle);
+    assert_eq!(buf, expected, "{what}");
 }

@@ -7,26 +7,9 @@ use std::collections::BTreeMap;
 use osc_serde::{Bundle, Error, Message, Packet, Symbol, TimeTag, Value};
 use serde::{Deserialize, Serialize};
 
-/// A message to `address` with type tags `tags` and `payload`.
-fn msg(address: &str, tags: &str, payload: &[u8]) -> Vec<u8> {
-    fn pad(out: &mut Vec<u8>) {
-        out.push(0);
-        while out.len() % 4 != 0 {
-            out.push(0);
-        }
-    }
-    let mut out = address.as_bytes().to_vec();
-    pad(&mut out);
-    out.push(b',');
-    out.extend_from_slice(tags.as_bytes());
-    pad(&mut out);
-    out.extend_from_slice(payload);
-    out
-}
-
-fn be(ints: &[i32]) -> Vec<u8> {
-    ints.iter().flat_map(|i| i.to_be_bytes()).collect()
-}
+#[macro_use]
+mod common;
+use common::{be, msg};
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename = "/synth/voice")]
@@ -147,44 +130,33 @@ fn enum_variants_encode_to_their_addresses() {
 
 #[test]
 fn enum_decoding_picks_the_variant_by_address_and_checks_its_arguments() {
-    let err = osc_serde::from_slice::<Synth>(&msg("/synth/nope", "", &[])).unwrap_err();
-    assert!(
-        matches!(&err, Error::UnknownVariant { enum_name: "Synth", address } if address == "/synth/nope"),
-        "{err:?}"
-    );
+    assert_err!(osc_serde::from_slice::<Synth>(&msg("/synth/nope", "", &[])), Error::UnknownVariant { enum_name: "Synth", address } if address == "/synth/nope");
     // The address says Gain, the argument is not a float.
-    let err = osc_serde::from_slice::<Synth>(&msg("/synth/gain", "s", b"x\0\0\0")).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::TypeMismatch {
-                index: 0,
-                expected: "float32",
-                found: 's'
-            }
-        ),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<Synth>(&msg("/synth/gain", "s", b"x\0\0\0")),
+        Error::TypeMismatch {
+            index: 0,
+            expected: "float32",
+            found: 's'
+        }
     );
     // A unit variant takes no arguments.
-    let err = osc_serde::from_slice::<Synth>(&msg("/synth/stop", "i", &be(&[1]))).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::TooManyArguments {
-                expected: 0,
-                found: 1
-            }
-        ),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<Synth>(&msg("/synth/stop", "i", &be(&[1]))),
+        Error::TooManyArguments {
+            expected: 0,
+            found: 1
+        }
     );
     // A struct variant's unit enum field must name a variant.
-    let err = osc_serde::from_slice::<Synth>(&msg(
-        "/synth/freq",
-        "ds",
-        &[0x40, 0, 0, 0, 0, 0, 0, 0, b's', b'q', 0, 0],
-    ))
-    .unwrap_err();
-    assert!(matches!(err, Error::Custom(_)), "{err:?}");
+    assert_err!(
+        osc_serde::from_slice::<Synth>(&msg(
+            "/synth/freq",
+            "ds",
+            &[0x40, 0, 0, 0, 0, 0, 0, 0, b's', b'q', 0, 0],
+        )),
+        Error::Custom(_)
+    );
 }
 
 #[test]
@@ -204,111 +176,82 @@ fn address_mismatch_names_both_addresses() {
 #[test]
 fn type_mismatch_names_index_expected_and_found() {
     let bytes = msg("/synth/voice", "iib", &be(&[1, 2, 0]));
-    let err = osc_serde::from_slice::<Voice>(&bytes).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::TypeMismatch {
-                index: 1,
-                expected: "string (s)",
-                found: 'i'
-            }
-        ),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<Voice>(&bytes),
+        Error::TypeMismatch {
+            index: 1,
+            expected: "string (s)",
+            found: 'i'
+        }
     );
     assert_eq!(
-        err.to_string(),
+        osc_serde::from_slice::<Voice>(&bytes)
+            .unwrap_err()
+            .to_string(),
         "argument 1: expected string (s), found type tag 'i'"
     );
     // Inside an array the index counts within the array.
     let bytes = msg("/a", "i[ii]", &be(&[1, 2, 3]));
-    let err = osc_serde::from_slice::<(i32, (i32, String))>(&bytes).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::TypeMismatch {
-                index: 1,
-                expected: "string (s)",
-                found: 'i'
-            }
-        ),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<(i32, (i32, String))>(&bytes),
+        Error::TypeMismatch {
+            index: 1,
+            expected: "string (s)",
+            found: 'i'
+        }
     );
     // An array where a scalar is expected, and a scalar where an array is.
-    let err = osc_serde::from_slice::<(i32, i32)>(&msg("/a", "i[]", &be(&[1]))).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::TypeMismatch {
-                index: 1,
-                expected: "int32",
-                found: '['
-            }
-        ),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<(i32, i32)>(&msg("/a", "i[]", &be(&[1]))),
+        Error::TypeMismatch {
+            index: 1,
+            expected: "int32",
+            found: '['
+        }
     );
-    let err = osc_serde::from_slice::<(Vec<i32>,)>(&msg("/a", "i", &be(&[1]))).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::TypeMismatch {
-                index: 0,
-                expected: "array",
-                found: 'i'
-            }
-        ),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<(Vec<i32>,)>(&msg("/a", "i", &be(&[1]))),
+        Error::TypeMismatch {
+            index: 0,
+            expected: "array",
+            found: 'i'
+        }
     );
-    let err = osc_serde::from_slice::<(bool,)>(&msg("/a", "N", &[])).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::TypeMismatch {
-                index: 0,
-                expected: "bool (T/F)",
-                found: 'N'
-            }
-        ),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<(bool,)>(&msg("/a", "N", &[])),
+        Error::TypeMismatch {
+            index: 0,
+            expected: "bool (T/F)",
+            found: 'N'
+        }
     );
 }
 
 #[test]
 fn missing_and_surplus_arguments() {
-    let err = osc_serde::from_slice::<Pair>(&msg("/pair", "i", &be(&[1]))).unwrap_err();
-    assert!(
-        matches!(err, Error::MissingArgument { index: 1, .. }),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<Pair>(&msg("/pair", "i", &be(&[1]))),
+        Error::MissingArgument { index: 1, .. }
     );
-    let err = osc_serde::from_slice::<Pair>(&msg("/pair", "iii", &be(&[1, 2, 3]))).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::TooManyArguments {
-                expected: 2,
-                found: 3
-            }
-        ),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<Pair>(&msg("/pair", "iii", &be(&[1, 2, 3]))),
+        Error::TooManyArguments {
+            expected: 2,
+            found: 3
+        }
     );
     // Surplus array arguments count as one each.
-    let err =
-        osc_serde::from_slice::<Pair>(&msg("/pair", "ii[ii]s", &be(&[1, 2, 3, 4, 0]))).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::TooManyArguments {
-                expected: 2,
-                found: 4
-            }
-        ),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<Pair>(&msg("/pair", "ii[ii]s", &be(&[1, 2, 3, 4, 0]))),
+        Error::TooManyArguments {
+            expected: 2,
+            found: 4
+        }
     );
     // Missing inside an array: the index is within the array.
-    let err = osc_serde::from_slice::<((i32, i32),)>(&msg("/a", "[i]", &be(&[1]))).unwrap_err();
-    assert!(
-        matches!(err, Error::MissingArgument { index: 1, .. }),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<((i32, i32),)>(&msg("/a", "[i]", &be(&[1]))),
+        Error::MissingArgument { index: 1, .. }
     );
     // An array with more items than the target tuple takes.
     assert!(osc_serde::from_slice::<((i32,),)>(&msg("/a", "[ii]", &be(&[1, 2]))).is_err());
@@ -351,10 +294,9 @@ fn trailing_option_fields_take_none() {
         }
     );
     // A required field does not take None.
-    let err = osc_serde::from_slice::<Optional>(&msg("/o", "", &[])).unwrap_err();
-    assert!(
-        matches!(err, Error::MissingArgument { index: 0, .. }),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<Optional>(&msg("/o", "", &[])),
+        Error::MissingArgument { index: 0, .. }
     );
     // Option encodes as N or the value.
     assert_eq!(
@@ -393,45 +335,33 @@ fn lossless_widenings_are_accepted() {
 fn lossy_conversions_are_refused() {
     // d into f32, even when exact.
     let d = msg("/w", "d", &1.0f64.to_be_bytes());
-    let err = osc_serde::from_slice::<(f32,)>(&d).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::TypeMismatch {
-                index: 0,
-                expected: "float32",
-                found: 'd'
-            }
-        ),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<(f32,)>(&d),
+        Error::TypeMismatch {
+            index: 0,
+            expected: "float32",
+            found: 'd'
+        }
     );
     // f into an integer.
     let f = msg("/w", "f", &1.0f32.to_be_bytes());
-    let err = osc_serde::from_slice::<(i32,)>(&f).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::TypeMismatch {
-                index: 0,
-                expected: "int32",
-                found: 'f'
-            }
-        ),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<(i32,)>(&f),
+        Error::TypeMismatch {
+            index: 0,
+            expected: "int32",
+            found: 'f'
+        }
     );
     // An `i` that f32 cannot hold exactly.
     let i = msg("/w", "i", &be(&[16_777_217]));
-    let err = osc_serde::from_slice::<(f32,)>(&i).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::TypeMismatch {
-                index: 0,
-                expected: "float32",
-                found: 'i'
-            }
-        ),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<(f32,)>(&i),
+        Error::TypeMismatch {
+            index: 0,
+            expected: "float32",
+            found: 'i'
+        }
     );
     // An `h` that f64 (or f32) cannot hold exactly, though its rounded
     // f64 value is a float that f32 holds exactly.
@@ -464,35 +394,23 @@ fn lossy_conversions_are_refused() {
     }
     // Integers that do not fit the field.
     let big = msg("/w", "ih", &[0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0]);
-    let err = osc_serde::from_slice::<(i32, i32)>(&big).unwrap_err();
-    assert!(
-        matches!(&err, Error::OutOfRange { index: 1, value, target: "int32", .. } if value == "4294967296"),
-        "{err:?}"
-    );
+    assert_err!(osc_serde::from_slice::<(i32, i32)>(&big), Error::OutOfRange { index: 1, value, target: "int32", .. } if value == "4294967296");
     let neg = msg("/w", "i", &be(&[-1]));
-    let err = osc_serde::from_slice::<(u32,)>(&neg).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::OutOfRange {
-                index: 0,
-                target: "uint32",
-                ..
-            }
-        ),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<(u32,)>(&neg),
+        Error::OutOfRange {
+            index: 0,
+            target: "uint32",
+            ..
+        }
     );
-    let err = osc_serde::from_slice::<(u8,)>(&msg("/w", "i", &be(&[256]))).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::OutOfRange {
-                index: 0,
-                target: "uint8",
-                ..
-            }
-        ),
-        "{err:?}"
+    assert_err!(
+        osc_serde::from_slice::<(u8,)>(&msg("/w", "i", &be(&[256]))),
+        Error::OutOfRange {
+            index: 0,
+            target: "uint8",
+            ..
+        }
     );
     // A string is not a number.
     let s = msg("/w", "s", b"1\0\0\0");
@@ -524,16 +442,16 @@ fn unsigned_values_beyond_the_osc_range_are_out_of_range_naming_the_field() {
     })
     .unwrap();
     assert_eq!(ok, msg("/big", "ii", &be(&[1, i32::MAX])));
-    let err = osc_serde::to_vec(&Unsigned {
+    let too_big = Unsigned {
         small: 1,
         big: i32::MAX as u32 + 1,
-    })
-    .unwrap_err();
-    assert!(
-        matches!(&err, Error::OutOfRange { index: 1, field: Some("big"), value, target: "int32 (i)" } if value == "2147483648"),
-        "{err:?}"
+    };
+    assert_err!(
+        osc_serde::to_vec(&too_big),
+        Error::OutOfRange { index: 1, field: Some("big"), value, target: "int32 (i)" } if value == "2147483648"
     );
-    assert!(err.to_string().contains("field `big`"), "{err}");
+    let message = osc_serde::to_vec(&too_big).unwrap_err().to_string();
+    assert!(message.contains("field `big`"), "{message}");
 
     let mut ok = msg("/huge", "hh", &[]);
     ok.extend_from_slice(&0u64.to_be_bytes());
@@ -546,15 +464,11 @@ fn unsigned_values_beyond_the_osc_range_are_out_of_range_naming_the_field() {
         .unwrap(),
         ok
     );
-    let err = osc_serde::to_vec(&Huge {
+    assert_err!(osc_serde::to_vec(&Huge {
         ok: 0,
         huge: u64::MAX,
     })
-    .unwrap_err();
-    assert!(
-        matches!(&err, Error::OutOfRange { index: 1, field: Some("huge"), value, target: "int64 (h)" } if value == "18446744073709551615"),
-        "{err:?}"
-    );
+    , Error::OutOfRange { index: 1, field: Some("huge"), value, target: "int64 (h)" } if value == "18446744073709551615");
     // A failed encode leaves the buffer as it was.
     let mut out = b"prefix".to_vec();
     assert!(osc_serde::encode_into(
@@ -576,12 +490,18 @@ struct WithMap {
 
 #[test]
 fn maps_are_unsupported() {
-    let err = osc_serde::to_vec(&WithMap { m: BTreeMap::new() }).unwrap_err();
-    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
-    let err = osc_serde::from_slice::<WithMap>(&msg("/map", "i", &be(&[1]))).unwrap_err();
-    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
-    let err = osc_serde::from_slice::<BTreeMap<String, i32>>(&msg("/m", "", &[])).unwrap_err();
-    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+    assert_err!(
+        osc_serde::to_vec(&WithMap { m: BTreeMap::new() }),
+        Error::Unsupported(_)
+    );
+    assert_err!(
+        osc_serde::from_slice::<WithMap>(&msg("/map", "i", &be(&[1]))),
+        Error::Unsupported(_)
+    );
+    assert_err!(
+        osc_serde::from_slice::<BTreeMap<String, i32>>(&msg("/m", "", &[])),
+        Error::Unsupported(_)
+    );
 }
 
 #[derive(Debug, Serialize)]
@@ -591,14 +511,15 @@ struct DataVariant {
 
 #[test]
 fn data_variants_as_arguments_are_unsupported() {
-    let err = osc_serde::to_vec_with_address(
-        "/a",
-        &DataVariant {
-            e: Synth::Gain(1.0),
-        },
-    )
-    .unwrap_err();
-    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+    assert_err!(
+        osc_serde::to_vec_with_address(
+            "/a",
+            &DataVariant {
+                e: Synth::Gain(1.0),
+            },
+        ),
+        Error::Unsupported(_)
+    );
 }
 
 #[test]

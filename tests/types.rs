@@ -7,18 +7,8 @@ use osc_serde::{
 };
 use serde::{Deserialize, Serialize};
 
-/// The bytes of a message to `/t` with type tags `tags` and `payload`.
-fn msg(tags: &str, payload: &[u8]) -> Vec<u8> {
-    let mut out = b"/t\0\0".to_vec();
-    out.push(b',');
-    out.extend_from_slice(tags.as_bytes());
-    out.push(0);
-    while out.len() % 4 != 0 {
-        out.push(0);
-    }
-    out.extend_from_slice(payload);
-    out
-}
+mod common;
+use common::msg;
 
 /// One row per tag: the value, its tag and its exact payload bytes.
 fn table() -> Vec<(Value, &'static str, Vec<u8>)> {
@@ -93,7 +83,7 @@ fn table() -> Vec<(Value, &'static str, Vec<u8>)> {
 #[test]
 fn every_tag_through_message_and_value() {
     for (value, tags, payload) in table() {
-        let bytes = msg(tags, &payload);
+        let bytes = msg("/t", tags, &payload);
         let message = Message::new("/t").arg(value.clone());
         assert_eq!(message.to_bytes().unwrap(), bytes, "encoding {value:?}");
         assert_eq!(message.type_tags(), tags);
@@ -118,7 +108,7 @@ fn every_tag_through_message_and_value() {
 #[test]
 fn every_tag_through_message_ref_and_value_ref() {
     for (value, tags, payload) in table() {
-        let bytes = msg(tags, &payload);
+        let bytes = msg("/t", tags, &payload);
         let r = MessageRef::from_bytes(&bytes).unwrap();
         assert_eq!(r.address(), "/t");
         assert_eq!(r.type_tags(), tags);
@@ -133,6 +123,7 @@ fn every_tag_through_message_ref_and_value_ref() {
 #[test]
 fn value_refs_borrow_and_arrays_iterate_lazily() {
     let bytes = msg(
+        "/t",
         "sSb[i[s]]",
         b"str\0sym\0\0\0\0\x02\xab\xcd\0\0\0\0\0\x07in\0\0",
     );
@@ -275,13 +266,13 @@ fn every_payload() -> Vec<u8> {
 
 #[test]
 fn every_tag_through_serde_encode() {
-    let expected = msg(EVERY_TAGS, &every_payload());
+    let expected = msg("/t", EVERY_TAGS, &every_payload());
     assert_eq!(osc_serde::to_vec(&every()).unwrap(), expected);
 }
 
 #[test]
 fn every_tag_through_serde_decode() {
-    let bytes = msg(EVERY_TAGS, &every_payload());
+    let bytes = msg("/t", EVERY_TAGS, &every_payload());
     let decoded: Every = osc_serde::from_slice(&bytes).unwrap();
     assert_eq!(decoded, every());
 }
@@ -304,6 +295,7 @@ fn serde_encoding_matches_the_dynamic_form() {
 #[test]
 fn special_types_decode_into_value_through_serde() {
     let bytes = msg(
+        "/t",
         "tSrmI",
         &[
             0, 0, 0, 2, 0, 0, 0, 3, b'a', 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8,
@@ -324,20 +316,20 @@ fn special_types_decode_into_value_through_serde() {
 
 #[test]
 fn symbol_field_takes_a_plain_string_and_string_field_takes_a_symbol() {
-    let s_bytes = msg("s", b"ab\0\0");
+    let s_bytes = msg("/t", "s", b"ab\0\0");
     let (sym,): (Symbol<&str>,) = osc_serde::from_slice(&s_bytes).unwrap();
     assert_eq!(sym, Symbol("ab"));
-    let sym_bytes = msg("S", b"ab\0\0");
+    let sym_bytes = msg("/t", "S", b"ab\0\0");
     let (s,): (&str,) = osc_serde::from_slice(&sym_bytes).unwrap();
     assert_eq!(s, "ab");
 }
 
 #[test]
 fn char_field_takes_a_one_character_string() {
-    let bytes = msg("s", "é\0\0".as_bytes());
+    let bytes = msg("/t", "s", "é\0\0".as_bytes());
     let (c,): (char,) = osc_serde::from_slice(&bytes).unwrap();
     assert_eq!(c, 'é');
-    let two = msg("s", b"ab\0\0");
+    let two = msg("/t", "s", b"ab\0\0");
     assert!(matches!(
         osc_serde::from_slice::<(char,)>(&two),
         Err(osc_serde::Error::TypeMismatch {
