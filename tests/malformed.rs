@@ -83,6 +83,17 @@ fn table() -> Vec<(&'static str, Vec<u8>, Check)> {
         ("unknown tag", msg("/a", "ix", &[0, 0, 0, 1]), |e| {
             matches!(e, Error::UnknownTypeTag { tag: 'x', index: 1 })
         }),
+        // The index counts arguments (an array is one), not tag bytes.
+        (
+            "unknown tag after an array",
+            msg("/a", "[ii]x", &[0; 8]),
+            |e| matches!(e, Error::UnknownTypeTag { tag: 'x', index: 1 }),
+        ),
+        (
+            "unknown tag inside an array",
+            msg("/a", "i[iix]", &[0; 12]),
+            |e| matches!(e, Error::UnknownTypeTag { tag: 'x', index: 2 }),
+        ),
         (
             "open bracket without close",
             msg("/a", "[i", &[0, 0, 0, 1]),
