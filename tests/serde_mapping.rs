@@ -661,3 +661,88 @@ fn nested_bundles_with_the_builder() {
     pushed.push(inner);
     assert_eq!(pushed, outer);
 }
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Marker;
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Point {
+    x: i32,
+    label: Option<String>,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "/shape")]
+struct Shape {
+    points: Vec<Point>,
+    maybe: Vec<Option<i32>>,
+    marker: Marker,
+}
+
+#[test]
+fn nested_structs_options_and_unit_structs_inside_arrays() {
+    let shape = Shape {
+        points: vec![
+            Point { x: 1, label: None },
+            Point {
+                x: 2,
+                label: Some("b".into()),
+            },
+        ],
+        maybe: vec![Some(3), None],
+        marker: Marker,
+    };
+    let mut payload = be(&[1, 2]);
+    payload.extend_from_slice(b"b\0\0\0");
+    payload.extend_from_slice(&be(&[3]));
+    let bytes = msg("/shape", "[[iN][is]][iN]N", &payload);
+    assert_eq!(osc_serde::to_vec(&shape).unwrap(), bytes);
+    assert_eq!(osc_serde::from_slice::<Shape>(&bytes).unwrap(), shape);
+    // A trailing Option inside an array may be left out by the sender.
+    let short = msg("/shape", "[[i]][]N", &be(&[1]));
+    assert_eq!(
+        osc_serde::from_slice::<Shape>(&short).unwrap(),
+        Shape {
+            points: vec![Point { x: 1, label: None }],
+            maybe: vec![],
+            marker: Marker,
+        }
+    );
+}
+
+#[test]
+fn invalid_addresses_are_refused_when_encoding() {
+    assert_err!(
+        Message::new("no-slash").arg(1).to_bytes(),
+        Error::InvalidAddress { .. }
+    );
+    // A bundle with a bad message fails as a whole and leaves the buffer.
+    let b = Bundle::new(TimeTag::IMMEDIATE)
+        .message(Message::new("/ok"))
+        .message(Message::new("bad"));
+    let mut out = b"keep".to_vec();
+    assert_err!(b.encode_into(&mut out), Error::InvalidAddress { .. });
+    assert_eq!(out, b"keep");
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "/list")]
+struct List(Vec<i32>);
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "/wrapped")]
+struct Wrapped(Point);
+
+#[test]
+fn named_newtypes_around_sequences_and_structs_spread_into_arguments() {
+    let list = msg("/list", "iii", &be(&[1, 2, 3]));
+    assert_eq!(osc_serde::to_vec(&List(vec![1, 2, 3])).unwrap(), list);
+    assert_eq!(
+        osc_serde::from_slice::<List>(&list).unwrap(),
+        List(vec![1, 2, 3])
+    );
+    let wrapped = msg("/wrapped", "iN", &be(&[4]));
+    let value = Wrapped(Point { x: 4, label: None });
+    assert_eq!(osc_serde::to_vec(&value).unwrap(), wrapped);
+    assert_eq!(osc_serde::from_slice::<Wrapped>(&wrapped).unwrap(), value);
+}
