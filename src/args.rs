@@ -18,21 +18,28 @@ pub const MAX_DEPTH: usize = 32;
 /// brackets balanced, nesting within [`MAX_DEPTH`].
 pub(crate) fn check_tags(tags: &[u8]) -> Result<()> {
     let mut depth = 0usize;
-    for (index, &tag) in tags.iter().enumerate() {
+    // The argument position at each open level, so that an unknown tag is
+    // reported like any other argument error: counted within its array.
+    let mut index = [0usize; MAX_DEPTH + 1];
+    for &tag in tags {
         match tag {
             b'i' | b'f' | b's' | b'b' | b'h' | b't' | b'd' | b'S' | b'c' | b'r' | b'm' | b'T'
-            | b'F' | b'N' | b'I' => {}
+            | b'F' | b'N' | b'I' => index[depth] += 1,
             b'[' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
                     return Err(Error::TooDeep { max: MAX_DEPTH });
                 }
+                index[depth] = 0;
             }
-            b']' => depth = depth.checked_sub(1).ok_or(Error::UnbalancedArray)?,
+            b']' => {
+                depth = depth.checked_sub(1).ok_or(Error::UnbalancedArray)?;
+                index[depth] += 1;
+            }
             other => {
                 return Err(Error::UnknownTypeTag {
                     tag: other as char,
-                    index,
+                    index: index[depth],
                 })
             }
         }

@@ -113,7 +113,10 @@ impl<'de> Deserializer<'de> {
             ValueRef::Float(v) => return Ok(v.into()),
             ValueRef::Double(v) if target == "float64" => return Ok(v),
             ValueRef::Int(v) => (f64::from(v), b'i'),
-            ValueRef::Long(v) => (v as f64, b'h'),
+            // An i64 may round when widened to f64: it is exact only if it
+            // converts back to the same integer (i128, as `as i64` saturates).
+            ValueRef::Long(v) if (v as f64) as i128 == i128::from(v) => (v as f64, b'h'),
+            ValueRef::Long(_) => (f64::NAN, b'h'),
             other => (f64::NAN, other.tag()),
         };
         if !value.is_nan() && exact(value) {
@@ -462,12 +465,26 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        // An `f` is handed over as read: widening it to f64 and back would
+        // quiet a signalling NaN and change its bits.
+        if self.cursor.peek() == Some(b'f') {
+            let index = self.index();
+            return match self.scalar("float32")? {
+                ValueRef::Float(v) => visitor.visit_f32(v),
+                other => Err(Error::TypeMismatch {
+                    index,
+                    expected: "float32",
+                    found: other.tag() as char,
+                }),
+            };
+        }
         let v = self.float("float32", |v| f64::from(v as f32) == v)?;
         visitor.visit_f32(v as f32)
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let v = self.float("float64", |v| v.abs() <= (1u64 << 53) as f64)?;
+        // `float` has already refused integers that f64 cannot hold exactly.
+        let v = self.float("float64", |_| true)?;
         visitor.visit_f64(v)
     }
 
