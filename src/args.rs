@@ -150,19 +150,26 @@ impl<'a> ArgCursor<'a> {
     /// Errors unless every tag and byte was consumed.
     pub fn finish(&self) -> Result<()> {
         if !self.tags.is_empty() {
-            return Err(Error::TooManyArguments {
-                expected: self.index,
-                found: self.index + count_items(self.tags),
-            });
+            return Err(self.too_many());
         }
         if !self.data.is_empty() {
             return Err(Error::TrailingBytes(self.data.len()));
         }
         Ok(())
     }
+
+    /// The error for items left at this level (of the message, or of the
+    /// array being read) that the target did not take.
+    pub fn too_many(&self) -> Error {
+        Error::TooManyArguments {
+            expected: self.index,
+            found: self.index + count_items(self.tags),
+        }
+    }
 }
 
-/// Number of arguments at the top level of a checked tag string.
+/// Number of items at the current level of a checked tag string, up to the
+/// `]` that closes it (or the end).
 fn count_items(tags: &[u8]) -> usize {
     let mut depth = 0usize;
     let mut n = 0;
@@ -174,7 +181,8 @@ fn count_items(tags: &[u8]) -> usize {
                 }
                 depth += 1;
             }
-            b']' => depth = depth.saturating_sub(1),
+            b']' if depth == 0 => break,
+            b']' => depth -= 1,
             _ if depth == 0 => n += 1,
             _ => {}
         }

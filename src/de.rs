@@ -164,11 +164,7 @@ impl<'de> Deserializer<'de> {
         })?;
         match self.cursor.peek() {
             Some(b']') => self.cursor.bump(),
-            _ => {
-                return Err(Error::Custom(format!(
-                    "argument {outer_index}: the array has more items than the target takes"
-                )))
-            }
+            _ => return Err(self.cursor.too_many()),
         }
         self.cursor.index = outer_index + 1;
         Ok(value)

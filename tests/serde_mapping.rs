@@ -254,7 +254,13 @@ fn missing_and_surplus_arguments() {
         Error::MissingArgument { index: 1, .. }
     );
     // An array with more items than the target tuple takes.
-    assert!(osc_serde::from_slice::<((i32,),)>(&msg("/a", "[ii]", &be(&[1, 2]))).is_err());
+    assert_err!(
+        osc_serde::from_slice::<((i32,),)>(&msg("/a", "[ii]i", &be(&[1, 2, 3]))),
+        Error::TooManyArguments {
+            expected: 1,
+            found: 2
+        }
+    );
 }
 
 #[derive(Debug, PartialEq, Deserialize)]
