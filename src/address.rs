@@ -138,6 +138,8 @@ pub(crate) struct Glob {
     atoms: Box<[Atom]>,
     follow: Box<[States]>,
     start: States,
+    /// How many words of a state set are in use.
+    words: usize,
 }
 
 /// Matches one character (or, for `Star`, a run of them).
@@ -256,11 +258,21 @@ impl std::str::FromStr for Pattern {
 /// Marks "no more parts" in [`match_levels`].
 const DONE: usize = usize::MAX;
 
+/// Splits `path` at its first `/`: the first part, and the rest from that
+/// `/` on (empty if there is none). A byte loop: parts are short, and
+/// `str::find` costs more to set up than it saves on them.
+pub(crate) fn split_part(path: &str) -> (&str, &str) {
+    match path.bytes().position(|b| b == b'/') {
+        Some(end) => path.split_at(end),
+        None => (path, ""),
+    }
+}
+
 /// The part of `address` starting at byte `at`, and where the next starts.
 fn part_at(address: &str, at: usize) -> (&str, usize) {
-    match address[at..].find('/') {
-        Some(len) => (&address[at..at + len], at + len + 1),
-        None => (&address[at..], DONE),
+    match split_part(&address[at..]) {
+        (part, "") => (part, DONE),
+        (part, _) => (part, at + part.len() + 1),
     }
 }
 
@@ -327,16 +339,17 @@ impl Glob {
     /// Runs the automaton: the set of live states after each character.
     fn matches(&self, part: &str) -> bool {
         let accept = self.atoms.len();
+        let words = self.words;
         let mut live = self.start;
         for c in part.chars() {
             let mut next: States = [0; STATE_WORDS];
-            for (w, &word) in live.iter().enumerate() {
+            for (w, &word) in live[..words].iter().enumerate() {
                 let mut bits = word;
                 while bits != 0 {
                     let state = w * 64 + bits.trailing_zeros() as usize;
                     bits &= bits - 1;
                     if state < accept && self.atoms[state].matches(c) {
-                        for (n, f) in next.iter_mut().zip(&self.follow[state]) {
+                        for (n, f) in next[..words].iter_mut().zip(&self.follow[state]) {
                             *n |= f;
                         }
                     }
@@ -531,5 +544,6 @@ fn build_glob(elements: Vec<Element>) -> std::result::Result<Glob, &'static str>
         atoms: atoms.into(),
         follow: follow.into(),
         start: entry[0],
+        words: accept / 64 + 1,
     })
 }

@@ -342,8 +342,8 @@ impl Dispatcher {
     /// ```
     pub fn handlers_for_address(&self, address: &str) -> Result<Vec<HandlerId>> {
         let mut ids = Vec::new();
-        self.routes.collect(address, &mut ids)?;
-        Ok(ids.into_iter().map(HandlerId).collect())
+        let ids = self.routes.collect(address, &mut ids)?;
+        Ok(ids.iter().copied().map(HandlerId).collect())
     }
 
     /// Sets the handler for messages no mapping matched (python-osc's
@@ -509,18 +509,21 @@ impl Dispatcher {
         responder: &mut dyn Responder,
     ) {
         let address = message.address();
-        if let Err(e) = self.routes.collect(address, &mut self.matched) {
-            self.errors.report(&e, Some(address), Some(&origin));
-            return;
-        }
+        let ids = match self.routes.collect(address, &mut self.matched) {
+            Ok(ids) => ids,
+            Err(e) => {
+                self.errors.report(&e, Some(address), Some(&origin));
+                return;
+            }
+        };
         let context = Context::new(address, origin, timetag, responder, &mut self.reply_buffer);
-        if self.matched.is_empty() {
+        if ids.is_empty() {
             if let Some(handler) = self.default.as_deref_mut() {
                 call(handler, message, &context, &mut self.errors);
             }
             return;
         }
-        for &id in &self.matched {
+        for &id in ids {
             if let Some(Some(mapping)) = self.mappings.get_mut(id) {
                 call(&mut *mapping.handler, message, &context, &mut self.errors);
             }

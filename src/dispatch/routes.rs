@@ -1,7 +1,10 @@
 //! Which handlers an address reaches.
 //!
 //! Mapped literal addresses live in one hash map: a literal incoming
-//! address costs one lookup. Mapped patterns live in a trie keyed by
+//! address costs one lookup. They are also kept in a trie keyed by part,
+//! which an incoming pattern without `//` walks level by level (a `//`
+//! pattern, rare and only OSC 1.1, is matched against each mapped literal
+//! address). Mapped patterns live in a trie keyed by
 //! address part: literal parts are hash-map children, wildcard parts are
 //! matched one by one at their level, and a pattern's remainder from its
 //! first `//` on is matched whole at the node where it starts. So an
@@ -11,7 +14,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::address::{is_pattern, PartPattern, Pattern, Segment};
+use crate::address::{is_pattern, split_part, PartPattern, Pattern, Segment};
 use crate::error::Result;
 
 /// Handler ids, as indexes into the dispatcher's mapping table.
@@ -60,8 +63,17 @@ type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 #[derive(Default)]
 pub(crate) struct Routes {
     literals: FxMap<Box<str>, Vec<Id>>,
+    literal_parts: LiteralNode,
     patterns: Node,
     pattern_count: usize,
+}
+
+/// One level of the trie of mapped literal addresses.
+#[derive(Default)]
+struct LiteralNode {
+    children: FxMap<Box<str>, LiteralNode>,
+    /// Mappings of the address that ends here.
+    here: Vec<Id>,
 }
 
 /// One level of the pattern trie.
@@ -79,6 +91,11 @@ impl Routes {
     /// Adds a mapping: a literal address (validated) or a pattern.
     pub fn insert_literal(&mut self, address: &str, id: Id) {
         self.literals.entry(address.into()).or_default().push(id);
+        let mut node = &mut self.literal_parts;
+        for part in address[1..].split('/') {
+            node = node.children.entry(part.into()).or_default();
+        }
+        node.here.push(id);
     }
 
     /// Adds a mapped pattern.
@@ -128,6 +145,7 @@ impl Routes {
                 self.literals.remove(address);
             }
         }
+        self.literal_parts.remove(address[1..].split('/'), id);
     }
 
     /// Removes a mapping made with [`insert_pattern`](Self::insert_pattern).
@@ -147,31 +165,82 @@ impl Routes {
         }
     }
 
-    /// Replaces `out` with the ids `address` reaches, in mapping order.
+    /// The ids `address` reaches, in mapping order: the literal map's own
+    /// list when no pattern is mapped (nothing to copy or sort), else
+    /// `out`, filled.
     ///
     /// A literal address meets the literal map and the pattern trie. An
     /// address that is itself a pattern (the OSC direction) is compiled and
     /// matched against the mapped literal addresses; it does not meet
     /// mapped patterns, as pattern-against-pattern has no meaning in OSC.
-    pub fn collect(&self, address: &str, out: &mut Vec<Id>) -> Result<()> {
+    pub fn collect<'s>(&'s self, address: &str, out: &'s mut Vec<Id>) -> Result<&'s [Id]> {
         out.clear();
         if let Some(ids) = self.literals.get(address) {
+            if self.pattern_count == 0 {
+                return Ok(ids);
+            }
             out.extend_from_slice(ids);
         } else if is_pattern(address) {
             let pattern = Pattern::new(address)?;
-            for (literal, ids) in &self.literals {
-                if pattern.matches(literal) {
-                    out.extend_from_slice(ids);
+            let segments = pattern.segments();
+            if segments.iter().any(|s| matches!(s, Segment::AnyLevels)) {
+                for (literal, ids) in &self.literals {
+                    if pattern.matches(literal) {
+                        out.extend_from_slice(ids);
+                    }
                 }
+            } else {
+                self.literal_parts.collect(segments, out);
             }
             out.sort_unstable();
-            return Ok(());
+            return Ok(out);
         }
         if self.pattern_count > 0 {
             self.patterns.collect(address, out);
             out.sort_unstable();
         }
-        Ok(())
+        Ok(out)
+    }
+}
+
+impl LiteralNode {
+    /// Adds the ids of the addresses below this node that `segments` (no
+    /// `//` among them) match.
+    fn collect(&self, segments: &[Segment], out: &mut Vec<Id>) {
+        let Some((Segment::Part(part), rest)) = segments.split_first() else {
+            out.extend_from_slice(&self.here);
+            return;
+        };
+        match part.literal() {
+            Some(name) => {
+                if let Some(child) = self.children.get(name) {
+                    child.collect(rest, out);
+                }
+            }
+            None => {
+                for (name, child) in &self.children {
+                    if part.matches(name) {
+                        child.collect(rest, out);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Removes `id` from the address `parts` lead to, pruning emptied
+    /// nodes. Returns whether this node is empty now.
+    fn remove<'p>(&mut self, mut parts: impl Iterator<Item = &'p str>, id: Id) -> bool {
+        match parts.next() {
+            None => self.here.retain(|&x| x != id),
+            Some(part) => {
+                if let Some(child) = self.children.get_mut(part) {
+                    if child.remove(parts, id) {
+                        self.children.remove(part);
+                    }
+                }
+            }
+        }
+        self.here.is_empty() && self.children.is_empty()
     }
 }
 
@@ -193,10 +262,7 @@ impl Node {
         let Some(tail) = rest.strip_prefix('/') else {
             return;
         };
-        let (part, after) = match tail.find('/') {
-            Some(end) => (&tail[..end], &tail[end..]),
-            None => (tail, ""),
-        };
+        let (part, after) = split_part(tail);
         if let Some(child) = self.literal.get(part) {
             child.collect(after, out);
         }
