@@ -254,3 +254,106 @@ fn pattern_detection() {
         assert!(!is_pattern(a), "{a}");
     }
 }
+
+/// A deliberately naive matcher (recursive backtracking, exponential in
+/// the worst case) to check the compiled one against on small inputs.
+mod naive {
+    pub fn matches(pattern: &str, address: &str) -> bool {
+        let (Some(p), Some(a)) = (pattern.strip_prefix('/'), address.strip_prefix('/')) else {
+            return false;
+        };
+        let segments: Vec<Option<Vec<char>>> = p
+            .split('/')
+            .map(|s| (!s.is_empty()).then(|| s.chars().collect()))
+            .collect();
+        let parts: Vec<Vec<char>> = a.split('/').map(|s| s.chars().collect()).collect();
+        levels(&segments, &parts)
+    }
+
+    fn levels(segments: &[Option<Vec<char>>], parts: &[Vec<char>]) -> bool {
+        match segments.split_first() {
+            None => parts.is_empty(),
+            Some((None, rest)) => (0..=parts.len()).any(|k| levels(rest, &parts[k..])),
+            Some((Some(p), rest)) => {
+                !parts.is_empty() && part(p, &parts[0]) && levels(rest, &parts[1..])
+            }
+        }
+    }
+
+    fn part(p: &[char], s: &[char]) -> bool {
+        match p.first() {
+            None => s.is_empty(),
+            Some('*') => (0..=s.len()).any(|k| part(&p[1..], &s[k..])),
+            Some('?') => !s.is_empty() && part(&p[1..], &s[1..]),
+            Some('[') => {
+                let close = p.iter().position(|&c| c == ']').unwrap();
+                let mut body = &p[1..close];
+                let negated = body.first() == Some(&'!');
+                if negated {
+                    body = &body[1..];
+                }
+                let Some(&c) = s.first() else { return false };
+                let mut hit = false;
+                let mut i = 0;
+                while i < body.len() {
+                    if i + 2 < body.len() && body[i + 1] == '-' {
+                        hit |= body[i] <= c && c <= body[i + 2];
+                        i += 3;
+                    } else {
+                        hit |= body[i] == c;
+                        i += 1;
+                    }
+                }
+                hit != negated && part(&p[close + 1..], &s[1..])
+            }
+            Some('{') => {
+                let close = p.iter().position(|&c| c == '}').unwrap();
+                let body: String = p[1..close].iter().collect();
+                body.split(',').any(|alt| {
+                    let alt: Vec<char> = alt.chars().collect();
+                    s.starts_with(&alt) && part(&p[close + 1..], &s[alt.len()..])
+                })
+            }
+            Some(&c) => s.first() == Some(&c) && part(&p[1..], &s[1..]),
+        }
+    }
+}
+
+mod agrees_with_naive {
+    use super::naive;
+    use osc_serde::Pattern;
+    use proptest::prelude::*;
+
+    fn pattern() -> impl Strategy<Value = String> {
+        let token = prop::sample::select(vec![
+            "a", "b", "ab", "?", "*", "[ab]", "[!a]", "[a-b]", "[-b]", "{a,ab,}", "{b,ba}",
+        ]);
+        let part = prop::collection::vec(token, 1..4).prop_map(|t| t.concat());
+        let separator = prop::sample::select(vec!["/", "/", "//"]);
+        (
+            separator.clone(),
+            part.clone(),
+            prop::collection::vec((separator, part), 0..3),
+        )
+            .prop_map(|(first, head, rest)| {
+                let mut p = format!("{first}{head}");
+                for (sep, part) in rest {
+                    p.push_str(&sep);
+                    p.push_str(&part);
+                }
+                p
+            })
+    }
+
+    fn address() -> impl Strategy<Value = String> {
+        prop::collection::vec("[ab-]{0,4}", 1..5).prop_map(|parts| format!("/{}", parts.join("/")))
+    }
+
+    proptest! {
+        #[test]
+        fn compiled_matches_naive(p in pattern(), a in address()) {
+            let compiled = Pattern::new(&p).unwrap();
+            prop_assert_eq!(compiled.matches(&a), naive::matches(&p, &a), "{} vs {}", p, a);
+        }
+    }
+}

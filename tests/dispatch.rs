@@ -741,3 +741,58 @@ fn dispatcher_is_send() {
     let mut d = std::thread::spawn(move || d).join().unwrap();
     d.map("/x", |(): ()| ()).unwrap();
 }
+
+mod routing_agrees_with_brute_force {
+    use osc_serde::address::is_pattern;
+    use osc_serde::{Dispatcher, Pattern};
+    use proptest::prelude::*;
+
+    const POOL: &[&str] = &[
+        "/a", "/b", "/a/b", "/a/a", "/b/a/b", "/ab/b", "/a/b/c", "/a/*", "//b", "/a//b", "/*/a/?",
+        "/{a,b}/b", "/[ab]", "/*", "//*", "/a/b//c", "/?/{b,}",
+    ];
+
+    /// What `handlers_for_address` must return, by trying every mapping.
+    fn expected(mapped: &[(usize, &str)], address: &str) -> Vec<usize> {
+        mapped
+            .iter()
+            .filter(|(_, m)| {
+                if is_pattern(address) {
+                    !is_pattern(m) && Pattern::new(address).unwrap().matches(m)
+                } else if is_pattern(m) {
+                    Pattern::new(m).unwrap().matches(address)
+                } else {
+                    *m == address
+                }
+            })
+            .map(|&(i, _)| i)
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn same_handlers(
+            mapping in prop::collection::vec(prop::sample::select(POOL), 0..12),
+            removed in prop::collection::vec(any::<bool>(), 12),
+            address in prop::sample::select(POOL),
+        ) {
+            let mut d = Dispatcher::new();
+            let ids: Vec<_> = mapping.iter().map(|p| d.map(p, |(): ()| ()).unwrap()).collect();
+            let mut mapped = Vec::new();
+            for (i, (p, id)) in mapping.iter().zip(&ids).enumerate() {
+                if removed[i] {
+                    prop_assert!(d.unmap(*id));
+                } else {
+                    mapped.push((i, *p));
+                }
+            }
+            let got: Vec<usize> = d
+                .handlers_for_address(address)
+                .unwrap()
+                .into_iter()
+                .map(|id| ids.iter().position(|&x| x == id).unwrap())
+                .collect();
+            prop_assert_eq!(got, expected(&mapped, address));
+        }
+    }
+}
