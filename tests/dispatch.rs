@@ -349,22 +349,34 @@ fn context_replies_and_errors_returned() {
     assert_eq!(errors.len(), 2);
 }
 
-#[test]
-fn mapped_patterns_match_incoming_literals() {
-    let log = log();
-    let mut d = dispatcher(&log);
-    for pattern in [
-        "/mixer/*/gain",
-        "/mixer/[0-3]/{gain,pan}",
-        "//gain",
-        "/mixer/1/gain",
-    ] {
+/// Maps each of `patterns` to a handler logging "<pattern> <argument>".
+fn map_logged<T>(d: &mut Dispatcher, log: &Log, patterns: &[&'static str])
+where
+    T: serde::de::DeserializeOwned + std::fmt::Display + 'static,
+{
+    for &pattern in patterns {
         let l = log.clone();
-        d.map(pattern, move |v: f32| {
+        d.map(pattern, move |v: T| {
             l.lock().unwrap().push(format!("{pattern} {v}"))
         })
         .unwrap();
     }
+}
+
+#[test]
+fn mapped_patterns_match_incoming_literals() {
+    let log = log();
+    let mut d = dispatcher(&log);
+    map_logged::<f32>(
+        &mut d,
+        &log,
+        &[
+            "/mixer/*/gain",
+            "/mixer/[0-3]/{gain,pan}",
+            "//gain",
+            "/mixer/1/gain",
+        ],
+    );
     send(&mut d, Message::new("/mixer/1/gain").arg(0.5f32));
     assert_eq!(
         take(&log),
@@ -385,18 +397,16 @@ fn mapped_patterns_match_incoming_literals() {
 fn incoming_patterns_match_mapped_literals() {
     let log = log();
     let mut d = dispatcher(&log);
-    for address in [
-        "/synth/1/freq",
-        "/synth/2/freq",
-        "/synth/10/freq",
-        "/synth/1/gain",
-    ] {
-        let l = log.clone();
-        d.map(address, move |v: i32| {
-            l.lock().unwrap().push(format!("{address} {v}"))
-        })
-        .unwrap();
-    }
+    map_logged::<i32>(
+        &mut d,
+        &log,
+        &[
+            "/synth/1/freq",
+            "/synth/2/freq",
+            "/synth/10/freq",
+            "/synth/1/gain",
+        ],
+    );
     send(&mut d, Message::new("/synth/?/freq").arg(1));
     assert_eq!(take(&log), ["/synth/1/freq 1", "/synth/2/freq 1"]);
     send(&mut d, Message::new("/synth/1/*").arg(2));
@@ -513,6 +523,22 @@ fn many_mappings_route_exactly() {
     );
 }
 
+/// A dispatcher at time 1000 s by a manual clock, with handlers on `/a`,
+/// `/b`, `/c` that log "<address> <n> <bundle seconds or ->".
+fn scheduled() -> (Log, Dispatcher, ManualClock) {
+    let log = log();
+    let mut d = dispatcher(&log);
+    bundle_log(&mut d, &log);
+    let clock = ManualClock::new(TimeTag::new(1000, 0));
+    d.set_clock(clock.clone());
+    (log, d, clock)
+}
+
+/// A bundle at `seconds` holding one message to `address` with `n`.
+fn at(seconds: u32, address: &str, n: i32) -> Bundle {
+    Bundle::new(TimeTag::new(seconds, 0)).message(Message::new(address).arg(n))
+}
+
 fn bundle_log(d: &mut Dispatcher, log: &Log) {
     for address in ["/a", "/b", "/c"] {
         let l = log.clone();
@@ -528,11 +554,7 @@ fn bundle_log(d: &mut Dispatcher, log: &Log) {
 
 #[test]
 fn bundle_elements_in_order_with_their_timetag() {
-    let log = log();
-    let mut d = dispatcher(&log);
-    bundle_log(&mut d, &log);
-    let clock = ManualClock::new(TimeTag::new(1000, 0));
-    d.set_clock(clock.clone());
+    let (log, mut d, _clock) = scheduled();
 
     let past = TimeTag::new(900, 0);
     let inner = Bundle::new(TimeTag::new(950, 0))
@@ -558,24 +580,11 @@ fn bundle_elements_in_order_with_their_timetag() {
 
 #[test]
 fn future_bundles_wait_for_the_clock() {
-    let log = log();
-    let mut d = dispatcher(&log);
-    bundle_log(&mut d, &log);
-    let clock = ManualClock::new(TimeTag::new(1000, 0));
-    d.set_clock(clock.clone());
+    let (log, mut d, clock) = scheduled();
 
-    send(
-        &mut d,
-        Bundle::new(TimeTag::new(1002, 0)).message(Message::new("/b").arg(2)),
-    );
-    send(
-        &mut d,
-        Bundle::new(TimeTag::new(1001, 0)).message(Message::new("/a").arg(1)),
-    );
-    send(
-        &mut d,
-        Bundle::new(TimeTag::new(1002, 0)).message(Message::new("/c").arg(3)),
-    );
+    send(&mut d, at(1002, "/b", 2));
+    send(&mut d, at(1001, "/a", 1));
+    send(&mut d, at(1002, "/c", 3));
     assert_eq!(take(&log), Vec::<String>::new());
     assert_eq!(d.queued(), 3);
     assert_eq!(d.next_due_in(), Some(Duration::from_secs(1)));
@@ -600,11 +609,7 @@ fn future_bundles_wait_for_the_clock() {
 
 #[test]
 fn nested_future_bundles_are_queued_on_their_own() {
-    let log = log();
-    let mut d = dispatcher(&log);
-    bundle_log(&mut d, &log);
-    let clock = ManualClock::new(TimeTag::new(1000, 0));
-    d.set_clock(clock.clone());
+    let (log, mut d, clock) = scheduled();
 
     let outer = Bundle::new(TimeTag::IMMEDIATE)
         .message(Message::new("/a").arg(1))
@@ -646,28 +651,18 @@ fn ignoring_timetags_dispatches_at_once() {
     bundle_log(&mut d, &log);
     d.set_clock(ManualClock::new(TimeTag::new(1000, 0)));
     d.set_honour_timetags(false);
-    send(
-        &mut d,
-        Bundle::new(TimeTag::new(5000, 0)).message(Message::new("/a").arg(1)),
-    );
+    send(&mut d, at(5000, "/a", 1));
     assert_eq!(take(&log), ["/a 1 5000"]);
     assert_eq!(d.queued(), 0);
 }
 
 #[test]
 fn the_queue_is_bounded() {
-    let log = log();
-    let mut d = dispatcher(&log);
-    bundle_log(&mut d, &log);
-    let clock = ManualClock::new(TimeTag::new(1000, 0));
-    d.set_clock(clock.clone());
+    let (log, mut d, clock) = scheduled();
     d.set_queue_limits(2, Duration::from_secs(10));
 
     // Beyond the horizon.
-    send(
-        &mut d,
-        Bundle::new(TimeTag::new(1011, 0)).message(Message::new("/a").arg(0)),
-    );
+    send(&mut d, at(1011, "/a", 0));
     assert_eq!(
         take(&log),
         ["error bundle dropped: due in 11s, beyond the scheduling horizon of 10s (from 127.0.0.1:9000)"]
