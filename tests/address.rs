@@ -338,7 +338,7 @@ mod agrees_with_naive {
             .prop_map(|(first, head, rest)| {
                 let mut p = format!("{first}{head}");
                 for (sep, part) in rest {
-                    p.push_str(&sep);
+                    p.push_str(sep);
                     p.push_str(&part);
                 }
                 p
