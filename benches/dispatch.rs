@@ -1,10 +1,11 @@
 //! Dispatch overhead: decode + dispatch of a message to a typed handler
 //! among 10,000 mapped literal addresses, against decoding the same
 //! struct alone; and the pattern paths (a mapped pattern reached by a
-//! literal address, an incoming pattern against the literals).
+//! literal address, an incoming pattern against the literals), and
+//! pattern matching alone.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use osc_serde::{Dispatcher, Message, Origin};
+use osc_serde::{Dispatcher, Message, Origin, Pattern};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -75,5 +76,19 @@ fn bench(c: &mut Criterion) {
     assert_eq!(d.error_count(), 0);
 }
 
-criterion_group!(benches, bench);
+/// Pattern matching alone, including a pattern that backtracking
+/// matchers take exponential time on.
+fn patterns(c: &mut Criterion) {
+    let typical = Pattern::new("/mixer/[0-9]/{gain,pan}").unwrap();
+    c.bench_function("Pattern::matches, typical", |b| {
+        b.iter(|| typical.matches(black_box("/mixer/7/pan")))
+    });
+    let pathological = Pattern::new("/*a*a*a*a*a*b").unwrap();
+    let long = format!("/{}", "a".repeat(1000));
+    c.bench_function("Pattern::matches, /*a*a*a*a*a*b on 1000 a's", |b| {
+        b.iter(|| pathological.matches(black_box(&long)))
+    });
+}
+
+criterion_group!(benches, bench, patterns);
 criterion_main!(benches);

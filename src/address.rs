@@ -338,24 +338,33 @@ impl PartPattern {
 impl Glob {
     /// Runs the automaton: the set of live states after each character.
     fn matches(&self, part: &str) -> bool {
+        // Most parts have under 64 states: one word, no inner loops.
+        if self.words == 1 {
+            self.run::<1>(part)
+        } else {
+            self.run::<STATE_WORDS>(part)
+        }
+    }
+
+    fn run<const W: usize>(&self, part: &str) -> bool {
         let accept = self.atoms.len();
-        let words = self.words;
-        let mut live = self.start;
+        let mut live = [0u64; W];
+        live.copy_from_slice(&self.start[..W]);
         for c in part.chars() {
-            let mut next: States = [0; STATE_WORDS];
-            for (w, &word) in live[..words].iter().enumerate() {
+            let mut next = [0u64; W];
+            for (w, &word) in live.iter().enumerate() {
                 let mut bits = word;
                 while bits != 0 {
                     let state = w * 64 + bits.trailing_zeros() as usize;
                     bits &= bits - 1;
                     if state < accept && self.atoms[state].matches(c) {
-                        for (n, f) in next[..words].iter_mut().zip(&self.follow[state]) {
+                        for (n, f) in next.iter_mut().zip(&self.follow[state]) {
                             *n |= f;
                         }
                     }
                 }
             }
-            if next == [0; STATE_WORDS] {
+            if next == [0; W] {
                 return false;
             }
             live = next;
