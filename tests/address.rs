@@ -357,3 +357,20 @@ mod agrees_with_naive {
         }
     }
 }
+
+mod never_panics {
+    use osc_serde::Pattern;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn on_any_pattern_or_address(
+            pattern in "/[a-c/*?\\[\\]{},!\\-é ]{0,12}",
+            address in "/[a-c/é\\-]{0,12}",
+        ) {
+            if let Ok(p) = Pattern::new(&pattern) {
+                let _ = p.matches(&address);
+            }
+        }
+    }
+}
