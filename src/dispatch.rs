@@ -443,9 +443,9 @@ impl Dispatcher {
             }
             Ok(PacketRef::Bundle(bundle)) => {
                 if self.schedule.is_future(bundle.timetag()) {
-                    let queued = self
-                        .schedule
-                        .enqueue(bundle.timetag(), packet.to_vec(), origin);
+                    let queued =
+                        self.schedule
+                            .enqueue(bundle.timetag(), || Ok(packet.to_vec()), origin);
                     if let Err(e) = queued {
                         self.errors.report(&e, None, Some(&origin));
                     }
@@ -487,10 +487,10 @@ impl Dispatcher {
                     self.dispatch_message(message, Some(bundle.timetag()), origin, responder)
                 }
                 Ok(PacketRef::Bundle(inner)) if self.schedule.is_future(inner.timetag()) => {
-                    let queued = PacketRef::Bundle(inner)
-                        .to_packet()
-                        .and_then(|p| p.to_bytes())
-                        .and_then(|bytes| self.schedule.enqueue(inner.timetag(), bytes, origin));
+                    // Its bytes are not exposed by `BundleRef`: re-encode
+                    // (which also checks every element).
+                    let bytes = || PacketRef::Bundle(inner).to_packet()?.to_bytes();
+                    let queued = self.schedule.enqueue(inner.timetag(), bytes, origin);
                     if let Err(e) = queued {
                         self.errors.report(&e, None, Some(&origin));
                     }
