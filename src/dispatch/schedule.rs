@@ -144,7 +144,7 @@ impl Schedule {
     /// sends.
     ///
     /// `bytes` makes the copy to keep; it is called only once the bundle
-    /// is admitted, so a refused bundle costs no allocation.
+    /// is admitted, so a refused bundle is never copied.
     pub fn enqueue(
         &mut self,
         due: TimeTag,
