@@ -163,6 +163,25 @@ pub enum Error {
     /// ESC_END or ESC_ESC.
     #[error("invalid SLIP escape sequence 0xDB 0x{0:02X}")]
     InvalidSlipEscape(u8),
+    /// A bundle due further ahead than the dispatcher's scheduling horizon;
+    /// it was dropped.
+    #[error("bundle dropped: due in {ahead:?}, beyond the scheduling horizon of {horizon:?}")]
+    TooFarAhead {
+        /// How far ahead the bundle was due.
+        ahead: std::time::Duration,
+        /// The configured horizon.
+        horizon: std::time::Duration,
+    },
+    /// The dispatcher's queue of future bundles is full; the newcomer was
+    /// dropped.
+    #[error("bundle dropped: the queue of future bundles is full ({max} bundles)")]
+    QueueFull {
+        /// The configured maximum.
+        max: usize,
+    },
+    /// A handler panicked; the panic was caught and the dispatcher goes on.
+    #[error("handler panicked: {0}")]
+    HandlerPanicked(String),
     /// A message from a `Serialize` or `Deserialize` implementation.
     #[error("{0}")]
     Custom(String),

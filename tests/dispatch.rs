@@ -682,7 +682,7 @@ fn the_queue_is_bounded() {
     }
     assert_eq!(
         take(&log),
-        ["error bundle dropped: the queue is full (2 bundles) (from 127.0.0.1:9000)"]
+        ["error bundle dropped: the queue of future bundles is full (2 bundles) (from 127.0.0.1:9000)"]
     );
     assert_eq!(d.queued(), 2);
     clock.advance(Duration::from_secs(10));

@@ -153,16 +153,15 @@ impl Schedule {
     ) -> Result<()> {
         let ahead = due.duration_since(self.clock.now());
         if ahead > self.max_ahead {
-            return Err(Error::Custom(format!(
-                "bundle dropped: due in {ahead:?}, beyond the scheduling horizon of {:?}",
-                self.max_ahead
-            )));
+            return Err(Error::TooFarAhead {
+                ahead,
+                horizon: self.max_ahead,
+            });
         }
         if self.queue.len() >= self.max_queued {
-            return Err(Error::Custom(format!(
-                "bundle dropped: the queue is full ({} bundles)",
-                self.max_queued
-            )));
+            return Err(Error::QueueFull {
+                max: self.max_queued,
+            });
         }
         let bytes = bytes()?;
         self.arrivals += 1;
