@@ -296,7 +296,12 @@ impl Server {
 
     /// Joins the IPv6 multicast `group` on the interface with index
     /// `interface` (0: any) with the UDP socket bound at `socket`.
-    pub fn join_multicast_v6(&self, socket: SocketAddr, group: Ipv6Addr, interface: u32) -> Result<()> {
+    pub fn join_multicast_v6(
+        &self,
+        socket: SocketAddr,
+        group: Ipv6Addr,
+        interface: u32,
+    ) -> Result<()> {
         Ok(self.io.udp(socket)?.join_multicast_v6(&group, interface)?)
     }
 
@@ -405,8 +410,7 @@ impl Server {
             .store(self.dispatcher.error_count(), Ordering::Relaxed);
         s.dropped_connections
             .store(self.io.dropped, Ordering::Relaxed);
-        s.connections
-            .store(self.io.connections, Ordering::Relaxed);
+        s.connections.store(self.io.connections, Ordering::Relaxed);
     }
 }
 
@@ -427,7 +431,9 @@ impl Io {
         let registered = match &mut source {
             Source::Udp(s) => self.registry.register(s, Token(token), interest),
             Source::Listener(l, _) => self.registry.register(l, Token(token), interest),
-            Source::Conn(c) => self.registry.register(&mut c.stream, Token(token), interest),
+            Source::Conn(c) => self
+                .registry
+                .register(&mut c.stream, Token(token), interest),
         };
         if let Err(e) = registered {
             self.free.push(token);
@@ -446,7 +452,11 @@ impl Io {
                 _ => None,
             })
             .ok_or_else(|| {
-                io::Error::new(io::ErrorKind::NotFound, "no UDP socket bound at that address").into()
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "no UDP socket bound at that address",
+                )
+                .into()
             })
     }
 
@@ -529,7 +539,13 @@ impl Io {
             };
             match self.insert(Source::Conn(Box::new(conn)), Interest::READABLE) {
                 Ok(_) => self.connections += 1,
-                Err(e) => dispatcher.report_error(&e, Some(&Origin { peer: Some(peer), token })),
+                Err(e) => dispatcher.report_error(
+                    &e,
+                    Some(&Origin {
+                        peer: Some(peer),
+                        token,
+                    }),
+                ),
             }
         }
     }
