@@ -1,5 +1,5 @@
 //! Transports: blocking UDP and TCP clients, stream framing, and a mio
-//! event-loop server that hands packets to the dispatcher.
+//! event-loop server that hands packets to the [`Dispatcher`](crate::Dispatcher).
 //!
 //! The transports move frames and never parse OSC themselves: decoding and
 //! routing are the dispatcher's job.
