@@ -37,6 +37,9 @@ const FREQ: Freq<'static> = Freq {
     wave: "sine",
 };
 
+/// Bound on any single wait, so that a broken build fails instead of hanging.
+const WAIT: Duration = Duration::from_secs(5);
+
 struct Settings {
     rounds: usize,
     tcp_messages: u64,
@@ -106,11 +109,15 @@ fn main() {
 /// (212,992 bytes) holds of small datagrams.
 const BURST: usize = 200;
 
+/// Rounds one receiver runs before the next takes over.
+const BLOCK: usize = 200;
+
 /// Receive throughput of the three receivers, measured without a
 /// competing sender: each round queues `BURST` datagrams in the receiving
 /// socket, then times how long the receiver takes to take them all (until
-/// the socket is empty). Rounds alternate between the receivers, so load
-/// from other processes falls on all three alike.
+/// the socket is empty). The receivers take turns in blocks of `BLOCK`
+/// rounds, so load from other processes falls on all three alike while
+/// each runs with warm caches.
 fn udp_drain(packet: &[u8], rounds: usize) -> [f64; 3] {
     let sender = UdpSocket::bind("127.0.0.1:0").expect("bind");
 
@@ -136,29 +143,31 @@ fn udp_drain(packet: &[u8], rounds: usize) -> [f64; 3] {
 
     let mut buf = vec![0u8; 65_536];
     let mut totals = [(0u64, Duration::ZERO); 3];
-    for _ in 0..rounds {
+    for _ in 0..rounds.div_ceil(BLOCK) {
         for (r, total) in totals.iter_mut().enumerate() {
-            let target = match r {
-                0 => raw.local_addr(),
-                1 => rosc.local_addr(),
-                _ => Ok(server_addr),
-            }
-            .expect("addr");
-            for _ in 0..BURST {
-                sender.send_to(packet, target).expect("send");
-            }
-            let before = count.load(Ordering::Relaxed);
-            let start = Instant::now();
-            let received = match r {
-                0 => drain(&raw, &mut buf, |_| true),
-                1 => drain(&rosc, &mut buf, rosc_accepts),
-                _ => {
-                    server.poll_once(Some(Duration::ZERO)).expect("poll");
-                    count.load(Ordering::Relaxed) - before
+            for _ in 0..BLOCK {
+                let target = match r {
+                    0 => raw.local_addr(),
+                    1 => rosc.local_addr(),
+                    _ => Ok(server_addr),
                 }
-            };
-            total.1 += start.elapsed();
-            total.0 += received;
+                .expect("addr");
+                for _ in 0..BURST {
+                    sender.send_to(packet, target).expect("send");
+                }
+                let before = count.load(Ordering::Relaxed);
+                let start = Instant::now();
+                let received = match r {
+                    0 => drain(&raw, &mut buf, |_| true),
+                    1 => drain(&rosc, &mut buf, rosc_accepts),
+                    _ => {
+                        server.poll_once(Some(Duration::ZERO)).expect("poll");
+                        count.load(Ordering::Relaxed) - before
+                    }
+                };
+                total.1 += start.elapsed();
+                total.0 += received;
+            }
         }
     }
     totals.map(|(n, t)| n as f64 / t.as_secs_f64())
@@ -233,19 +242,19 @@ fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
     (at(0.50), at(0.99))
 }
 
-fn ping_pong_udp(pings: usize) -> (f64, f64) {
+/// Round trips of `/ping i` → `/pong i` through a server; `transport`
+/// binds the server and makes a function doing one round trip.
+fn ping_pong(
+    pings: usize,
+    transport: impl FnOnce(&mut Server) -> Box<dyn FnMut(i32)>,
+) -> (f64, f64) {
     let mut server = Server::new(ping_dispatcher()).expect("server");
-    let addr = server.bind_udp("127.0.0.1:0").expect("bind");
+    let mut round_trip = transport(&mut server);
     let handle = server.spawn().expect("spawn");
-    let mut client = UdpClient::new(addr).expect("client");
     let mut samples = Vec::with_capacity(pings);
     for i in 0..pings as i32 {
         let start = Instant::now();
-        client.send_message("/ping", &i).expect("send");
-        client
-            .recv_bytes(Duration::from_secs(5))
-            .expect("recv")
-            .expect("a pong");
+        round_trip(i);
         samples.push(start.elapsed());
     }
     handle.stop().expect("stop");
@@ -253,22 +262,25 @@ fn ping_pong_udp(pings: usize) -> (f64, f64) {
     percentiles(samples)
 }
 
+fn ping_pong_udp(pings: usize) -> (f64, f64) {
+    ping_pong(pings, |server| {
+        let addr = server.bind_udp("127.0.0.1:0").expect("bind");
+        let mut client = UdpClient::new(addr).expect("client");
+        Box::new(move |i| {
+            client.send_message("/ping", &i).expect("send");
+            client.recv_bytes(WAIT).expect("recv").expect("a pong");
+        })
+    })
+}
+
 fn ping_pong_tcp(framing: Framing, pings: usize) -> (f64, f64) {
-    let mut server = Server::new(ping_dispatcher()).expect("server");
-    let addr = server.listen_tcp("127.0.0.1:0").expect("listen");
-    let handle = server.spawn().expect("spawn");
-    let mut client = TcpClient::connect_with(addr, framing).expect("client");
-    let mut samples = Vec::with_capacity(pings);
-    for i in 0..pings as i32 {
-        let start = Instant::now();
-        client.send_message("/ping", &i).expect("send");
-        client
-            .recv_frame(Duration::from_secs(5))
-            .expect("recv")
-            .expect("a pong");
-        samples.push(start.elapsed());
-    }
-    handle.stop().expect("stop");
-    handle.join().expect("join");
-    percentiles(samples)
+    ping_pong(pings, |server| {
+        let addr = server.listen_tcp("127.0.0.1:0").expect("listen");
+        // Connecting before the server runs is fine: the kernel accepts.
+        let mut client = TcpClient::connect_with(addr, framing).expect("client");
+        Box::new(move |i| {
+            client.send_message("/ping", &i).expect("send");
+            client.recv_frame(WAIT).expect("recv").expect("a pong");
+        })
+    })
 }

@@ -82,7 +82,7 @@ pub fn decode(frame: &[u8]) -> Result<Vec<u8>> {
     } else if decoder.escaped {
         return Err(Error::end(1, 0));
     }
-    Ok(std::mem::take(&mut decoder.buf))
+    Ok(std::mem::take(&mut decoder.frame.bytes))
 }
 
 /// Incremental SLIP decoder: feed it bytes as they arrive, in any chunking,
@@ -111,13 +111,59 @@ pub fn decode(frame: &[u8]) -> Result<Vec<u8>> {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Decoder {
-    buf: Vec<u8>,
+    frame: FrameBuf,
     max: usize,
     escaped: bool,
     /// Set after an error: input is ignored up to the next END.
     skipping: bool,
-    /// The last call completed a frame, to be cleared on the next one.
+}
+
+/// The frame a stream decoder accumulates, shared by the SLIP and the
+/// length-prefix decoders: once complete it is readable until the next
+/// call to `feed`, which starts a new one.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FrameBuf {
+    pub(crate) bytes: Vec<u8>,
     complete: bool,
+}
+
+impl FrameBuf {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        FrameBuf {
+            bytes: Vec::with_capacity(capacity),
+            complete: false,
+        }
+    }
+
+    /// Called first by `feed`: drops the frame yielded by the last call.
+    pub(crate) fn begin(&mut self) {
+        if self.complete {
+            self.bytes.clear();
+            self.complete = false;
+        }
+    }
+
+    pub(crate) fn finish(&mut self) {
+        self.complete = true;
+    }
+
+    /// The completed frame, or empty.
+    pub(crate) fn frame(&self) -> &[u8] {
+        if self.complete {
+            &self.bytes
+        } else {
+            &[]
+        }
+    }
+
+    /// Bytes of an unfinished frame.
+    pub(crate) fn partial_len(&self) -> usize {
+        if self.complete {
+            0
+        } else {
+            self.bytes.len()
+        }
+    }
 }
 
 impl Decoder {
@@ -125,11 +171,10 @@ impl Decoder {
     /// with [`Error::FrameTooLarge`].
     pub fn new(max_frame: usize) -> Self {
         Decoder {
-            buf: Vec::with_capacity(max_frame.min(4096)),
+            frame: FrameBuf::with_capacity(max_frame.min(4096)),
             max: max_frame,
             escaped: false,
             skipping: false,
-            complete: false,
         }
     }
 
@@ -137,10 +182,7 @@ impl Decoder {
     /// (returns `true`; the frame is then [`frame`](Self::frame)) or the
     /// input is used up (returns `false`; the partial frame is kept).
     pub fn feed(&mut self, input: &mut &[u8]) -> Result<bool> {
-        if self.complete {
-            self.buf.clear();
-            self.complete = false;
-        }
+        self.frame.begin();
         while !input.is_empty() {
             if self.skipping {
                 match input.iter().position(|&b| b == END) {
@@ -180,8 +222,8 @@ impl Decoder {
             *input = &input[i + 1..];
             if special == ESC {
                 self.escaped = true;
-            } else if !self.buf.is_empty() {
-                self.complete = true;
+            } else if !self.frame.bytes.is_empty() {
+                self.frame.finish();
                 return Ok(true);
             }
         }
@@ -200,24 +242,16 @@ impl Decoder {
     /// The frame completed by the last call to [`feed`](Self::feed) (empty
     /// if it returned `false`).
     pub fn frame(&self) -> &[u8] {
-        if self.complete {
-            &self.buf
-        } else {
-            &[]
-        }
+        self.frame.frame()
     }
 
     /// Bytes of an unfinished frame held by the decoder.
     pub fn buffered(&self) -> usize {
-        if self.complete {
-            0
-        } else {
-            self.buf.len()
-        }
+        self.frame.partial_len()
     }
 
     fn push(&mut self, bytes: &[u8]) -> Result<()> {
-        let size = self.buf.len() + bytes.len();
+        let size = self.frame.bytes.len() + bytes.len();
         if size > self.max {
             self.fail(false);
             return Err(Error::FrameTooLarge {
@@ -225,12 +259,12 @@ impl Decoder {
                 max: self.max,
             });
         }
-        self.buf.extend_from_slice(bytes);
+        self.frame.bytes.extend_from_slice(bytes);
         Ok(())
     }
 
     fn fail(&mut self, at_end: bool) {
-        self.buf.clear();
+        self.frame.bytes.clear();
         self.escaped = false;
         self.skipping = !at_end;
     }

@@ -33,7 +33,7 @@
 //! # Ok::<(), osc_serde::Error>(())
 //! ```
 
-use crate::slip;
+use crate::slip::{self, FrameBuf};
 use crate::{Error, Result};
 
 /// Default bound on a TCP frame: 64 KiB.
@@ -132,9 +132,8 @@ pub struct LengthDecoder {
     header_len: usize,
     /// Size of the frame being read, once its header is complete.
     size: Option<usize>,
-    buf: Vec<u8>,
+    frame: FrameBuf,
     max: usize,
-    complete: bool,
 }
 
 impl LengthDecoder {
@@ -146,9 +145,8 @@ impl LengthDecoder {
             header: [0; 4],
             header_len: 0,
             size: None,
-            buf: Vec::new(),
+            frame: FrameBuf::default(),
             max: max_frame,
-            complete: false,
         }
     }
 
@@ -159,10 +157,7 @@ impl LengthDecoder {
     /// After an error the stream cannot be resynchronised: the decoder
     /// starts over with the next 4 bytes as a prefix; close the stream.
     pub fn feed(&mut self, input: &mut &[u8]) -> Result<bool> {
-        if self.complete {
-            self.buf.clear();
-            self.complete = false;
-        }
+        self.frame.begin();
         let size = match self.size {
             Some(size) => size,
             None => {
@@ -187,33 +182,31 @@ impl LengthDecoder {
                 size
             }
         };
-        let take = (size - self.buf.len()).min(input.len());
-        self.buf.extend_from_slice(&input[..take]);
+        let buf = &mut self.frame.bytes;
+        let take = (size - buf.len()).min(input.len());
+        buf.extend_from_slice(&input[..take]);
         *input = &input[take..];
-        if self.buf.len() < size {
+        if buf.len() < size {
             return Ok(false);
         }
         self.size = None;
-        self.complete = true;
+        self.frame.finish();
         Ok(true)
     }
 
     /// The frame completed by the last call to [`feed`](Self::feed).
     pub fn frame(&self) -> &[u8] {
-        if self.complete {
-            &self.buf
-        } else {
-            &[]
-        }
+        self.frame.frame()
     }
 
     /// Bytes of an unfinished frame (prefix included) held by the decoder.
     pub fn buffered(&self) -> usize {
-        if self.complete {
-            0
+        let prefix = if self.size.is_some() {
+            4
         } else {
-            self.header_len + self.buf.len() + if self.size.is_some() { 4 } else { 0 }
-        }
+            self.header_len
+        };
+        prefix + self.frame.partial_len()
     }
 }
 

@@ -477,6 +477,9 @@ impl Io {
     }
 
     fn read_udp(&mut self, token: usize, dispatcher: &mut Dispatcher) {
+        // Errors in a row before giving up until the next event, so that a
+        // socket stuck in an error state cannot hang the loop.
+        let mut errors_left = 16;
         loop {
             let Some(Some(Source::Udp(socket))) = self.sources.get(token) else {
                 return;
@@ -488,6 +491,10 @@ impl Io {
                 Err(e) => {
                     // E.g. ICMP port unreachable for an earlier reply: not fatal.
                     dispatcher.report_error(&e.into(), Some(&Origin { peer: None, token }));
+                    errors_left -= 1;
+                    if errors_left == 0 {
+                        return;
+                    }
                     continue;
                 }
             };
