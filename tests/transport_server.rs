@@ -417,3 +417,67 @@ fn server_sends_from_its_own_port_to_any_address() {
         .send_to("127.0.0.1:9".parse().unwrap(), addr, &packet)
         .is_err());
 }
+
+#[test]
+fn worker_pool_runs_senders_in_parallel_and_keeps_each_in_order() {
+    use std::sync::{Arc, Condvar, Mutex};
+    let gate = Arc::new((Mutex::new(false), Condvar::new()));
+    let (started_tx, started) = channel::<()>();
+    let (tx, messages) = channel::<(u16, i32)>();
+    let mut server = Server::new(Dispatcher::new()).unwrap();
+    let g = gate.clone();
+    server
+        .set_workers(4, move || {
+            let mut d = Dispatcher::new();
+            let (g, started_tx, tx) = (g.clone(), started_tx.clone(), tx.clone());
+            d.map("/wait", move |(): ()| {
+                started_tx.send(()).unwrap();
+                let (open, cv) = &*g;
+                let guard = open.lock().unwrap();
+                let _ = cv.wait_timeout_while(guard, WAIT, |open| !*open).unwrap();
+            })
+            .unwrap();
+            d.map_with_context("/n", move |ctx: &Context, n: i32| {
+                tx.send((ctx.peer().unwrap().port(), n)).unwrap();
+            })
+            .unwrap();
+            d
+        })
+        .unwrap();
+    let addr = server.bind_udp("127.0.0.1:0").unwrap();
+    let tcp = server.listen_tcp("127.0.0.1:0").unwrap();
+    let handle = server.spawn().unwrap();
+
+    // Eight senders block their workers: with four workers, at least two
+    // handlers run at once (unless all eight senders hash to one worker,
+    // a chance of 4 in 65,536).
+    let mut blockers: Vec<UdpClient> = (0..8).map(|_| UdpClient::new(addr).unwrap()).collect();
+    for c in &mut blockers {
+        c.send_message("/wait", &()).unwrap();
+    }
+    started.recv_timeout(WAIT).unwrap();
+    started.recv_timeout(WAIT).unwrap();
+    *gate.0.lock().unwrap() = true;
+    gate.1.notify_all();
+
+    // TCP, so that no datagram can be dropped by a full socket buffer.
+    let mut senders: Vec<TcpClient> = (0..3).map(|_| TcpClient::connect(tcp).unwrap()).collect();
+    for i in 0..200 {
+        for c in &mut senders {
+            c.queue(&Message::new("/n").arg(i)).unwrap();
+        }
+    }
+    for c in &mut senders {
+        c.flush().unwrap();
+    }
+    let mut next_of = std::collections::HashMap::new();
+    for _ in 0..600 {
+        let (port, n) = messages.recv_timeout(WAIT).unwrap();
+        let next = next_of.entry(port).or_insert(0);
+        assert_eq!(n, *next, "in order per sender");
+        *next += 1;
+    }
+    handle.stop().unwrap();
+    let stats = handle.join().unwrap().stats();
+    assert_eq!((stats.packets, stats.errors), (608, 0));
+}

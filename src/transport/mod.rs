@@ -5,6 +5,7 @@
 //! routing are the dispatcher's job.
 
 mod framing;
+mod pool;
 mod server;
 mod tcp;
 mod udp;

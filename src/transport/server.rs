@@ -12,9 +12,11 @@
 //!
 //! Handlers run on the loop thread, one at a time: packets of one socket or
 //! one connection are dispatched in the order they arrived, and replies
-//! leave in the order the handlers made them. There is no worker pool: a
-//! slow handler delays the loop, but never loses TCP data (unread bytes wait
-//! in the kernel; replies wait in a per-connection buffer).
+//! leave in the order the handlers made them. A slow handler delays the
+//! loop, but never loses TCP data (unread bytes wait in the kernel; replies
+//! wait in a per-connection buffer). For slow handlers,
+//! [`Server::set_workers`] runs them on a fixed pool of threads instead,
+//! keeping the order per sender.
 
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
@@ -27,6 +29,7 @@ use mio::net::{TcpListener, TcpStream, UdpSocket};
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
 
 use super::framing::{FrameDecoder, Framing, DEFAULT_MAX_FRAME};
+use super::pool::Pool;
 use super::udp::{resolve, MAX_DATAGRAM};
 use crate::{Dispatcher, Error, Origin, Responder, Result};
 
@@ -152,6 +155,8 @@ struct Io {
     sources: Vec<Option<Source>>,
     free: Vec<usize>,
     replies: Replies,
+    /// Worker threads, when handlers run off the loop thread.
+    pool: Option<Pool>,
     buf: Box<[u8]>,
     limits: Limits,
     packets: u64,
@@ -221,6 +226,7 @@ impl Server {
                 sources: Vec::new(),
                 free: Vec::new(),
                 replies: Replies::default(),
+                pool: None,
                 buf: buffer(&limits),
                 limits,
                 packets: 0,
@@ -243,6 +249,49 @@ impl Server {
     /// The limits in force.
     pub fn limits(&self) -> Limits {
         self.io.limits
+    }
+
+    /// Runs handlers on `workers` threads instead of the loop thread, each
+    /// with its own dispatcher made by `make` (python-osc's threading
+    /// servers, with a fixed pool). The dispatcher given to
+    /// [`new`](Self::new) then only receives transport errors
+    /// ([`Dispatcher::report_error`]).
+    ///
+    /// Ordering: packets from one sender on one socket or connection go to
+    /// the same worker, so they are dispatched in order; packets from
+    /// different senders may be dispatched in parallel, in any order. A
+    /// worker holds future bundles itself; bundles still waiting when the
+    /// server stops are dropped.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use osc_serde::dispatch::Reply;
+    /// use osc_serde::transport::{Server, UdpClient};
+    /// use osc_serde::{Dispatcher, Message, Packet};
+    ///
+    /// let mut server = Server::new(Dispatcher::new())?;
+    /// server.set_workers(4, || {
+    ///     let mut d = Dispatcher::new();
+    ///     d.map("/slow", |n: i32| Reply::to("/done", n)).unwrap();
+    ///     d
+    /// })?;
+    /// let addr = server.bind_udp("127.0.0.1:0")?;
+    /// let handle = server.spawn()?;
+    /// let mut client = UdpClient::new(addr)?;
+    /// client.send_message("/slow", &3)?;
+    /// let (reply, _) = client.recv(Duration::from_secs(5))?.expect("a reply");
+    /// assert_eq!(reply, Packet::Message(Message::new("/done").arg(3)));
+    /// # Ok::<(), osc_serde::Error>(())
+    /// ```
+    pub fn set_workers(
+        &mut self,
+        workers: usize,
+        make: impl Fn() -> Dispatcher + Sync,
+    ) -> Result<()> {
+        // Replacing a pool waits for the old one's workers first.
+        self.io.pool = None;
+        self.io.pool = Some(Pool::new(workers, &make, self.waker.clone())?);
+        Ok(())
     }
 
     /// The dispatcher, e.g. to map more handlers between
@@ -394,9 +443,16 @@ impl Server {
             }
         }
         self.dispatcher.run_due(&mut self.io.replies);
+        if let Some(pool) = &self.io.pool {
+            pool.take_replies(&mut self.io.replies);
+        }
         self.io.send_replies(&mut self.dispatcher);
         if woken && self.stop.load(Ordering::SeqCst) {
             self.io.drain(&mut self.dispatcher);
+            if let Some(pool) = self.io.pool.take() {
+                pool.finish(&mut self.io.replies);
+                self.io.send_replies(&mut self.dispatcher);
+            }
             self.stopped = true;
         }
         self.publish_stats();
@@ -406,11 +462,29 @@ impl Server {
     fn publish_stats(&self) {
         let s = &self.stats;
         s.packets.store(self.io.packets, Ordering::Relaxed);
-        s.errors
-            .store(self.dispatcher.error_count(), Ordering::Relaxed);
+        let pool_errors = self.io.pool.as_ref().map_or(0, Pool::errors);
+        s.errors.store(
+            self.dispatcher.error_count() + pool_errors,
+            Ordering::Relaxed,
+        );
         s.dropped_connections
             .store(self.io.dropped, Ordering::Relaxed);
         s.connections.store(self.io.connections, Ordering::Relaxed);
+    }
+}
+
+/// Hands a packet to the worker pool if there is one, else dispatches it
+/// on this thread.
+fn deliver(
+    packet: &[u8],
+    origin: Origin,
+    dispatcher: &mut Dispatcher,
+    pool: &Option<Pool>,
+    replies: &mut Replies,
+) {
+    match pool {
+        Some(pool) => pool.submit(packet, origin),
+        None => dispatcher.dispatch(packet, origin, replies),
     }
 }
 
@@ -511,7 +585,13 @@ impl Io {
                 continue;
             }
             self.packets += 1;
-            dispatcher.dispatch(&self.buf[..n], origin, &mut self.replies);
+            deliver(
+                &self.buf[..n],
+                origin,
+                dispatcher,
+                &self.pool,
+                &mut self.replies,
+            );
             self.send_replies(dispatcher);
         }
     }
@@ -589,7 +669,8 @@ impl Io {
                 match conn.decoder.feed(&mut input) {
                     Ok(true) => {
                         self.packets += 1;
-                        dispatcher.dispatch(conn.decoder.frame(), origin, &mut self.replies);
+                        let frame = conn.decoder.frame();
+                        deliver(frame, origin, dispatcher, &self.pool, &mut self.replies);
                     }
                     Ok(false) => break,
                     Err(e) => {
