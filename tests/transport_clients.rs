@@ -123,6 +123,13 @@ fn tcp_recv_keeps_a_partial_frame_across_a_timeout() {
         client.recv_frame(WAIT).unwrap(),
         Some(&b"/a\0\0,\0\0\0"[..])
     );
+    // A zero timeout still reads what has arrived (a loopback write is in
+    // the receiver's buffer when it returns).
+    peer.write_all(b"\0\0\0\x08/b\0\0,\0\0\0").unwrap();
+    assert_eq!(
+        client.recv_frame(Duration::ZERO).unwrap(),
+        Some(&b"/b\0\0,\0\0\0"[..])
+    );
     drop(peer);
     let eof = client.recv_frame(WAIT).unwrap_err();
     assert_eq!(eof.to_string(), "I/O error: unexpected end of file");

@@ -481,3 +481,12 @@ fn worker_pool_runs_senders_in_parallel_and_keeps_each_in_order() {
     let stats = handle.join().unwrap().stats();
     assert_eq!((stats.packets, stats.errors), (608, 0));
 }
+
+#[test]
+fn spawning_a_server_without_sockets_fails() {
+    let server = Server::new(Dispatcher::new()).unwrap();
+    assert_eq!(
+        server.spawn().unwrap_err().to_string(),
+        "I/O error: the server has no socket"
+    );
+}

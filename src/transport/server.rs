@@ -399,8 +399,14 @@ impl Server {
     }
 
     /// Runs the server on a new thread.
+    ///
+    /// Fails if the server has no socket or listener.
     pub fn spawn(self) -> Result<ServerHandle> {
         let local_addrs = self.local_addrs();
+        if local_addrs.is_empty() {
+            let e = io::Error::new(io::ErrorKind::InvalidInput, "the server has no socket");
+            return Err(e.into());
+        }
         let stopper = self.stopper();
         let stats = self.stats.clone();
         let thread = std::thread::Builder::new()

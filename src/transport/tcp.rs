@@ -131,6 +131,7 @@ impl TcpClient {
     /// error.
     pub fn recv_frame(&mut self, timeout: Duration) -> Result<Option<&[u8]>> {
         let deadline = Instant::now() + timeout;
+        let mut tried = false;
         loop {
             let mut input = &self.read_buf[self.read_start..self.read_end];
             let complete = self.decoder.feed(&mut input)?;
@@ -139,11 +140,15 @@ impl TcpClient {
                 return Ok(Some(self.decoder.frame()));
             }
             let now = Instant::now();
-            if now >= deadline {
+            // Even a zero timeout reads what the kernel already holds.
+            if tried && now >= deadline {
                 return Ok(None);
             }
+            tried = true;
             // A zero timeout would mean "block forever" to the socket API.
-            let wait = (deadline - now).max(Duration::from_micros(1));
+            let wait = deadline
+                .saturating_duration_since(now)
+                .max(Duration::from_micros(1));
             self.stream.set_read_timeout(Some(wait))?;
             match self.stream.read(&mut self.read_buf) {
                 Ok(0) => return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into()),
