@@ -34,6 +34,14 @@ fn udp_send_message_takes_one_value_or_a_sequence() {
     client.send_message("/a", &()).unwrap();
     let (n, _) = peer.recv_from(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"/a\0\0,\0\0\0");
+    let other = UdpSocket::bind("127.0.0.1:0").unwrap();
+    other.set_read_timeout(Some(WAIT)).unwrap();
+    client
+        .send_to(other.local_addr().unwrap(), b"/b\0\0,\0\0\0")
+        .unwrap();
+    let (n, from) = other.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"/b\0\0,\0\0\0");
+    assert_eq!(from.port(), client.local_addr().unwrap().port());
 }
 
 #[test]

@@ -104,6 +104,13 @@ impl UdpClient {
         Ok(())
     }
 
+    /// Sends an already encoded packet to `to` instead of the target (any
+    /// address, from the same port).
+    pub fn send_to(&self, to: impl ToSocketAddrs, packet: &[u8]) -> Result<()> {
+        self.socket.send_to(packet, resolve(to)?)?;
+        Ok(())
+    }
+
     /// Encodes a packet with `encode` into the reused buffer and sends it.
     fn send_encoded(&mut self, encode: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {
         self.buf.clear();
