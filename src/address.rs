@@ -138,6 +138,8 @@ pub(crate) struct Glob {
     atoms: Box<[Atom]>,
     follow: Box<[States]>,
     start: States,
+    /// How many words of a state set are in use.
+    words: usize,
 }
 
 /// Matches one character (or, for `Star`, a run of them).
@@ -256,11 +258,21 @@ impl std::str::FromStr for Pattern {
 /// Marks "no more parts" in [`match_levels`].
 const DONE: usize = usize::MAX;
 
+/// Splits `path` at its first `/`: the first part, and the rest from that
+/// `/` on (empty if there is none). A byte loop: parts are short, and
+/// `str::find` costs more to set up than it saves on them.
+pub(crate) fn split_part(path: &str) -> (&str, &str) {
+    match path.bytes().position(|b| b == b'/') {
+        Some(end) => path.split_at(end),
+        None => (path, ""),
+    }
+}
+
 /// The part of `address` starting at byte `at`, and where the next starts.
 fn part_at(address: &str, at: usize) -> (&str, usize) {
-    match address[at..].find('/') {
-        Some(len) => (&address[at..at + len], at + len + 1),
-        None => (&address[at..], DONE),
+    match split_part(&address[at..]) {
+        (part, "") => (part, DONE),
+        (part, _) => (part, at + part.len() + 1),
     }
 }
 
@@ -326,10 +338,20 @@ impl PartPattern {
 impl Glob {
     /// Runs the automaton: the set of live states after each character.
     fn matches(&self, part: &str) -> bool {
+        // Most parts have under 64 states: one word, no inner loops.
+        if self.words == 1 {
+            self.run::<1>(part)
+        } else {
+            self.run::<STATE_WORDS>(part)
+        }
+    }
+
+    fn run<const W: usize>(&self, part: &str) -> bool {
         let accept = self.atoms.len();
-        let mut live = self.start;
+        let mut live = [0u64; W];
+        live.copy_from_slice(&self.start[..W]);
         for c in part.chars() {
-            let mut next: States = [0; STATE_WORDS];
+            let mut next = [0u64; W];
             for (w, &word) in live.iter().enumerate() {
                 let mut bits = word;
                 while bits != 0 {
@@ -342,7 +364,7 @@ impl Glob {
                     }
                 }
             }
-            if next == [0; STATE_WORDS] {
+            if next == [0; W] {
                 return false;
             }
             live = next;
@@ -531,5 +553,6 @@ fn build_glob(elements: Vec<Element>) -> std::result::Result<Glob, &'static str>
         atoms: atoms.into(),
         follow: follow.into(),
         start: entry[0],
+        words: accept / 64 + 1,
     })
 }

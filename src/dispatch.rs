@@ -342,8 +342,8 @@ impl Dispatcher {
     /// ```
     pub fn handlers_for_address(&self, address: &str) -> Result<Vec<HandlerId>> {
         let mut ids = Vec::new();
-        self.routes.collect(address, &mut ids)?;
-        Ok(ids.into_iter().map(HandlerId).collect())
+        let ids = self.routes.collect(address, &mut ids)?;
+        Ok(ids.iter().copied().map(HandlerId).collect())
     }
 
     /// Sets the handler for messages no mapping matched (python-osc's
@@ -443,9 +443,9 @@ impl Dispatcher {
             }
             Ok(PacketRef::Bundle(bundle)) => {
                 if self.schedule.is_future(bundle.timetag()) {
-                    let queued = self
-                        .schedule
-                        .enqueue(bundle.timetag(), packet.to_vec(), origin);
+                    let queued =
+                        self.schedule
+                            .enqueue(bundle.timetag(), || Ok(packet.to_vec()), origin);
                     if let Err(e) = queued {
                         self.errors.report(&e, None, Some(&origin));
                     }
@@ -487,10 +487,10 @@ impl Dispatcher {
                     self.dispatch_message(message, Some(bundle.timetag()), origin, responder)
                 }
                 Ok(PacketRef::Bundle(inner)) if self.schedule.is_future(inner.timetag()) => {
-                    let queued = PacketRef::Bundle(inner)
-                        .to_packet()
-                        .and_then(|p| p.to_bytes())
-                        .and_then(|bytes| self.schedule.enqueue(inner.timetag(), bytes, origin));
+                    // Its bytes are not exposed by `BundleRef`: re-encode
+                    // (which also checks every element).
+                    let bytes = || PacketRef::Bundle(inner).to_packet()?.to_bytes();
+                    let queued = self.schedule.enqueue(inner.timetag(), bytes, origin);
                     if let Err(e) = queued {
                         self.errors.report(&e, None, Some(&origin));
                     }
@@ -509,18 +509,21 @@ impl Dispatcher {
         responder: &mut dyn Responder,
     ) {
         let address = message.address();
-        if let Err(e) = self.routes.collect(address, &mut self.matched) {
-            self.errors.report(&e, Some(address), Some(&origin));
-            return;
-        }
+        let ids = match self.routes.collect(address, &mut self.matched) {
+            Ok(ids) => ids,
+            Err(e) => {
+                self.errors.report(&e, Some(address), Some(&origin));
+                return;
+            }
+        };
         let context = Context::new(address, origin, timetag, responder, &mut self.reply_buffer);
-        if self.matched.is_empty() {
+        if ids.is_empty() {
             if let Some(handler) = self.default.as_deref_mut() {
                 call(handler, message, &context, &mut self.errors);
             }
             return;
         }
-        for &id in &self.matched {
+        for &id in ids {
             if let Some(Some(mapping)) = self.mappings.get_mut(id) {
                 call(&mut *mapping.handler, message, &context, &mut self.errors);
             }

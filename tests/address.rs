@@ -145,7 +145,10 @@ fn invalid_patterns_are_errors() {
     ];
     for &(pattern, reason) in cases {
         match Pattern::new(pattern) {
-            Err(Error::InvalidPattern { pattern: p, reason: r }) => {
+            Err(Error::InvalidPattern {
+                pattern: p,
+                reason: r,
+            }) => {
                 assert_eq!((p.as_str(), r), (pattern, reason))
             }
             other => panic!("{pattern:?}: expected InvalidPattern, got {other:?}"),
@@ -158,7 +161,10 @@ fn part_state_limit() {
     let at_limit = format!("/*{}", "a".repeat(MAX_PART_STATES - 1));
     assert!(Pattern::new(&at_limit).is_ok());
     let over = format!("/*{}", "a".repeat(MAX_PART_STATES));
-    assert!(matches!(Pattern::new(&over), Err(Error::InvalidPattern { .. })));
+    assert!(matches!(
+        Pattern::new(&over),
+        Err(Error::InvalidPattern { .. })
+    ));
     // A long part without wildcards is not limited.
     let literal = format!("/x/{}", "a".repeat(10_000));
     assert!(Pattern::new(&literal).unwrap().matches(&literal));
@@ -197,17 +203,41 @@ fn address_validation() {
         ("/", "empty method name (\"//\", or a trailing '/')"),
         ("/a/", "empty method name (\"//\", or a trailing '/')"),
         ("/a//b", "empty method name (\"//\", or a trailing '/')"),
-        ("/a b", "a method name may not contain space # * , / ? [ ] { }"),
-        ("/a#", "a method name may not contain space # * , / ? [ ] { }"),
-        ("/a*", "a method name may not contain space # * , / ? [ ] { }"),
-        ("/a,", "a method name may not contain space # * , / ? [ ] { }"),
-        ("/a?", "a method name may not contain space # * , / ? [ ] { }"),
-        ("/[a]", "a method name may not contain space # * , / ? [ ] { }"),
-        ("/{a}", "a method name may not contain space # * , / ? [ ] { }"),
+        (
+            "/a b",
+            "a method name may not contain space # * , / ? [ ] { }",
+        ),
+        (
+            "/a#",
+            "a method name may not contain space # * , / ? [ ] { }",
+        ),
+        (
+            "/a*",
+            "a method name may not contain space # * , / ? [ ] { }",
+        ),
+        (
+            "/a,",
+            "a method name may not contain space # * , / ? [ ] { }",
+        ),
+        (
+            "/a?",
+            "a method name may not contain space # * , / ? [ ] { }",
+        ),
+        (
+            "/[a]",
+            "a method name may not contain space # * , / ? [ ] { }",
+        ),
+        (
+            "/{a}",
+            "a method name may not contain space # * , / ? [ ] { }",
+        ),
     ];
     for &(address, reason) in cases {
         match validate_address(address) {
-            Err(Error::InvalidAddress { address: a, reason: r }) => {
+            Err(Error::InvalidAddress {
+                address: a,
+                reason: r,
+            }) => {
                 assert_eq!((a.as_str(), r), (address, reason))
             }
             other => panic!("{address:?}: expected InvalidAddress, got {other:?}"),
@@ -222,5 +252,125 @@ fn pattern_detection() {
     }
     for a in ["/a", "/a/b", "/a!-"] {
         assert!(!is_pattern(a), "{a}");
+    }
+}
+
+/// A deliberately naive matcher (recursive backtracking, exponential in
+/// the worst case) to check the compiled one against on small inputs.
+mod naive {
+    pub fn matches(pattern: &str, address: &str) -> bool {
+        let (Some(p), Some(a)) = (pattern.strip_prefix('/'), address.strip_prefix('/')) else {
+            return false;
+        };
+        let segments: Vec<Option<Vec<char>>> = p
+            .split('/')
+            .map(|s| (!s.is_empty()).then(|| s.chars().collect()))
+            .collect();
+        let parts: Vec<Vec<char>> = a.split('/').map(|s| s.chars().collect()).collect();
+        levels(&segments, &parts)
+    }
+
+    fn levels(segments: &[Option<Vec<char>>], parts: &[Vec<char>]) -> bool {
+        match segments.split_first() {
+            None => parts.is_empty(),
+            Some((None, rest)) => (0..=parts.len()).any(|k| levels(rest, &parts[k..])),
+            Some((Some(p), rest)) => {
+                !parts.is_empty() && part(p, &parts[0]) && levels(rest, &parts[1..])
+            }
+        }
+    }
+
+    fn part(p: &[char], s: &[char]) -> bool {
+        match p.first() {
+            None => s.is_empty(),
+            Some('*') => (0..=s.len()).any(|k| part(&p[1..], &s[k..])),
+            Some('?') => !s.is_empty() && part(&p[1..], &s[1..]),
+            Some('[') => {
+                let close = p.iter().position(|&c| c == ']').unwrap();
+                let mut body = &p[1..close];
+                let negated = body.first() == Some(&'!');
+                if negated {
+                    body = &body[1..];
+                }
+                let Some(&c) = s.first() else { return false };
+                let mut hit = false;
+                let mut i = 0;
+                while i < body.len() {
+                    if i + 2 < body.len() && body[i + 1] == '-' {
+                        hit |= body[i] <= c && c <= body[i + 2];
+                        i += 3;
+                    } else {
+                        hit |= body[i] == c;
+                        i += 1;
+                    }
+                }
+                hit != negated && part(&p[close + 1..], &s[1..])
+            }
+            Some('{') => {
+                let close = p.iter().position(|&c| c == '}').unwrap();
+                let body: String = p[1..close].iter().collect();
+                body.split(',').any(|alt| {
+                    let alt: Vec<char> = alt.chars().collect();
+                    s.starts_with(&alt) && part(&p[close + 1..], &s[alt.len()..])
+                })
+            }
+            Some(&c) => s.first() == Some(&c) && part(&p[1..], &s[1..]),
+        }
+    }
+}
+
+mod agrees_with_naive {
+    use super::naive;
+    use osc_serde::Pattern;
+    use proptest::prelude::*;
+
+    fn pattern() -> impl Strategy<Value = String> {
+        let token = prop::sample::select(vec![
+            "a", "b", "ab", "?", "*", "[ab]", "[!a]", "[a-b]", "[-b]", "{a,ab,}", "{b,ba}",
+        ]);
+        let part = prop::collection::vec(token, 1..4).prop_map(|t| t.concat());
+        let separator = prop::sample::select(vec!["/", "/", "//"]);
+        (
+            separator.clone(),
+            part.clone(),
+            prop::collection::vec((separator, part), 0..3),
+        )
+            .prop_map(|(first, head, rest)| {
+                let mut p = format!("{first}{head}");
+                for (sep, part) in rest {
+                    p.push_str(sep);
+                    p.push_str(&part);
+                }
+                p
+            })
+    }
+
+    fn address() -> impl Strategy<Value = String> {
+        prop::collection::vec("[ab-]{0,4}", 1..5).prop_map(|parts| format!("/{}", parts.join("/")))
+    }
+
+    proptest! {
+        #[test]
+        fn compiled_matches_naive(p in pattern(), a in address()) {
+            let compiled = Pattern::new(&p).unwrap();
+            prop_assert_eq!(compiled.matches(&a), naive::matches(&p, &a), "{} vs {}", p, a);
+        }
+    }
+}
+
+mod never_panics {
+    use osc_serde::Pattern;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn on_any_pattern_or_address(
+            pattern in "/[a-c/*?\\[\\]{},!\\-é ]{0,12}",
+            address in "/[a-c/é\\-]{0,12}",
+        ) {
+            if let Ok(p) = Pattern::new(&pattern) {
+                let _ = p.matches(&address);
+            }
+        }
     }
 }

@@ -1,7 +1,10 @@
 //! Which handlers an address reaches.
 //!
 //! Mapped literal addresses live in one hash map: a literal incoming
-//! address costs one lookup. Mapped patterns live in a trie keyed by
+//! address costs one lookup. They are also kept in a trie keyed by part,
+//! which an incoming pattern without `//` walks level by level (a `//`
+//! pattern, rare and only OSC 1.1, is matched against each mapped literal
+//! address). Mapped patterns live in a trie keyed by
 //! address part: literal parts are hash-map children, wildcard parts are
 //! matched one by one at their level, and a pattern's remainder from its
 //! first `//` on is matched whole at the node where it starts. So an
@@ -11,63 +14,105 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::address::{is_pattern, PartPattern, Pattern, Segment};
+use crate::address::{is_pattern, split_part, PartPattern, Pattern, Segment};
 use crate::error::Result;
 
 /// Handler ids, as indexes into the dispatcher's mapping table.
 pub(crate) type Id = usize;
 
-/// A fast non-cryptographic string hash (the Fx hash of rustc). Flooding
-/// is not a concern: the tables hold only mapped (trusted) addresses, and
-/// untrusted addresses are only looked up, which cannot lengthen a chain.
+/// A fast non-cryptographic hash for the string keys of these tables, in
+/// the style of foldhash and wyhash: 16 bytes per folded 64×64→128-bit
+/// multiply, the last (or only) block read overlapping, so a typical
+/// address costs one or two multiplies. It is meant for `str` keys only
+/// (`write` then one `write_u8` terminator). Flooding is not a concern:
+/// the tables hold only mapped (trusted) addresses, and untrusted
+/// addresses are only looked up, which cannot lengthen a probe sequence.
 #[derive(Default)]
-pub(crate) struct FxHasher(u64);
+pub(crate) struct AddressHasher(u64);
 
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
+const SEED: [u64; 2] = [0x243f_6a88_85a3_08d3, 0x1319_8a2e_0370_7344];
+
+/// Multiplies and folds the 128-bit product: every input bit reaches the
+/// middle of the result.
+fn folded_multiply(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    (product as u64) ^ (product >> 64) as u64
 }
 
-impl Hasher for FxHasher {
+fn read_u64(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0; 8];
+    word.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(word)
+}
+
+fn read_u32(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0; 4];
+    word.copy_from_slice(&bytes[at..at + 4]);
+    u64::from(u32::from_le_bytes(word))
+}
+
+impl Hasher for AddressHasher {
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let mut word = [0; 8];
-        let rest = chunks.remainder();
-        word[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(word) ^ rest.len() as u64);
+        let len = bytes.len();
+        let mut hash = self.0 ^ len as u64;
+        let (a, b) = if len > 16 {
+            let mut at = 0;
+            while len - at > 16 {
+                hash = folded_multiply(
+                    read_u64(bytes, at) ^ SEED[0] ^ hash,
+                    read_u64(bytes, at + 8) ^ SEED[1],
+                );
+                at += 16;
+            }
+            (read_u64(bytes, len - 16), read_u64(bytes, len - 8))
+        } else if len >= 8 {
+            (read_u64(bytes, 0), read_u64(bytes, len - 8))
+        } else if len >= 4 {
+            (read_u32(bytes, 0), read_u32(bytes, len - 4))
+        } else if len > 0 {
+            let spread = u64::from(bytes[0]) << 16
+                | u64::from(bytes[len / 2]) << 8
+                | u64::from(bytes[len - 1]);
+            (spread, 0)
+        } else {
+            (0, 0)
+        };
+        self.0 = folded_multiply(a ^ SEED[0] ^ hash, b ^ SEED[1]);
     }
 
     fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
+        // Only ever str's terminator: the same for every key.
+        self.0 ^= u64::from(byte);
     }
 
     fn finish(&self) -> u64 {
-        // The multiply leaves the best bits on top; the table indexes with
-        // the low ones.
-        self.0.rotate_left(26)
+        self.0
     }
 }
 
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+type AddressMap<K, V> = HashMap<K, V, BuildHasherDefault<AddressHasher>>;
 
 /// The routing tables.
 #[derive(Default)]
 pub(crate) struct Routes {
-    literals: FxMap<Box<str>, Vec<Id>>,
+    literals: AddressMap<Box<str>, Vec<Id>>,
+    literal_parts: LiteralNode,
     patterns: Node,
     pattern_count: usize,
+}
+
+/// One level of the trie of mapped literal addresses.
+#[derive(Default)]
+struct LiteralNode {
+    children: AddressMap<Box<str>, LiteralNode>,
+    /// Mappings of the address that ends here.
+    here: Vec<Id>,
 }
 
 /// One level of the pattern trie.
 #[derive(Default)]
 struct Node {
-    literal: FxMap<Box<str>, Node>,
+    literal: AddressMap<Box<str>, Node>,
     wild: Vec<(Box<str>, PartPattern, Node)>,
     /// Patterns that end at this level.
     here: Vec<Id>,
@@ -79,6 +124,11 @@ impl Routes {
     /// Adds a mapping: a literal address (validated) or a pattern.
     pub fn insert_literal(&mut self, address: &str, id: Id) {
         self.literals.entry(address.into()).or_default().push(id);
+        let mut node = &mut self.literal_parts;
+        for part in address[1..].split('/') {
+            node = node.children.entry(part.into()).or_default();
+        }
+        node.here.push(id);
     }
 
     /// Adds a mapped pattern.
@@ -128,6 +178,7 @@ impl Routes {
                 self.literals.remove(address);
             }
         }
+        self.literal_parts.remove(address[1..].split('/'), id);
     }
 
     /// Removes a mapping made with [`insert_pattern`](Self::insert_pattern).
@@ -147,31 +198,82 @@ impl Routes {
         }
     }
 
-    /// Replaces `out` with the ids `address` reaches, in mapping order.
+    /// The ids `address` reaches, in mapping order: the literal map's own
+    /// list when no pattern is mapped (nothing to copy or sort), else
+    /// `out`, filled.
     ///
     /// A literal address meets the literal map and the pattern trie. An
     /// address that is itself a pattern (the OSC direction) is compiled and
     /// matched against the mapped literal addresses; it does not meet
     /// mapped patterns, as pattern-against-pattern has no meaning in OSC.
-    pub fn collect(&self, address: &str, out: &mut Vec<Id>) -> Result<()> {
+    pub fn collect<'s>(&'s self, address: &str, out: &'s mut Vec<Id>) -> Result<&'s [Id]> {
         out.clear();
         if let Some(ids) = self.literals.get(address) {
+            if self.pattern_count == 0 {
+                return Ok(ids);
+            }
             out.extend_from_slice(ids);
         } else if is_pattern(address) {
             let pattern = Pattern::new(address)?;
-            for (literal, ids) in &self.literals {
-                if pattern.matches(literal) {
-                    out.extend_from_slice(ids);
+            let segments = pattern.segments();
+            if segments.iter().any(|s| matches!(s, Segment::AnyLevels)) {
+                for (literal, ids) in &self.literals {
+                    if pattern.matches(literal) {
+                        out.extend_from_slice(ids);
+                    }
                 }
+            } else {
+                self.literal_parts.collect(segments, out);
             }
             out.sort_unstable();
-            return Ok(());
+            return Ok(out);
         }
         if self.pattern_count > 0 {
             self.patterns.collect(address, out);
             out.sort_unstable();
         }
-        Ok(())
+        Ok(out)
+    }
+}
+
+impl LiteralNode {
+    /// Adds the ids of the addresses below this node that `segments` (no
+    /// `//` among them) match.
+    fn collect(&self, segments: &[Segment], out: &mut Vec<Id>) {
+        let Some((Segment::Part(part), rest)) = segments.split_first() else {
+            out.extend_from_slice(&self.here);
+            return;
+        };
+        match part.literal() {
+            Some(name) => {
+                if let Some(child) = self.children.get(name) {
+                    child.collect(rest, out);
+                }
+            }
+            None => {
+                for (name, child) in &self.children {
+                    if part.matches(name) {
+                        child.collect(rest, out);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Removes `id` from the address `parts` lead to, pruning emptied
+    /// nodes. Returns whether this node is empty now.
+    fn remove<'p>(&mut self, mut parts: impl Iterator<Item = &'p str>, id: Id) -> bool {
+        match parts.next() {
+            None => self.here.retain(|&x| x != id),
+            Some(part) => {
+                if let Some(child) = self.children.get_mut(part) {
+                    if child.remove(parts, id) {
+                        self.children.remove(part);
+                    }
+                }
+            }
+        }
+        self.here.is_empty() && self.children.is_empty()
     }
 }
 
@@ -193,10 +295,7 @@ impl Node {
         let Some(tail) = rest.strip_prefix('/') else {
             return;
         };
-        let (part, after) = match tail.find('/') {
-            Some(end) => (&tail[..end], &tail[end..]),
-            None => (tail, ""),
-        };
+        let (part, after) = split_part(tail);
         if let Some(child) = self.literal.get(part) {
             child.collect(after, out);
         }
@@ -205,5 +304,33 @@ impl Node {
                 child.collect(after, out);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+    use std::hash::BuildHasher;
+
+    #[test]
+    fn address_hash_spreads_similar_addresses() {
+        let hasher = BuildHasherDefault::<AddressHasher>::default();
+        let mut keys: Vec<String> = (0..10_000)
+            .map(|i| format!("/bank/{}/param/{}", i / 100, i % 100))
+            .collect();
+        // Every length through the short and long paths.
+        keys.extend((2..40).map(|n| "/".repeat(n)));
+        keys.extend((0..40).map(|n| format!("/{}", "a".repeat(n))));
+        let hashes: Vec<u64> = keys.iter().map(|k| hasher.hash_one(k.as_str())).collect();
+        let distinct: HashSet<u64> = hashes.iter().copied().collect();
+        assert_eq!(distinct.len(), keys.len());
+        // The table indexes with the low bits and tags with the top 7: both
+        // must spread (10,078 keys into 2^14 slots: about 7,600 distinct
+        // expected of a uniform hash).
+        let low: HashSet<u64> = hashes.iter().map(|h| h & 0x3fff).collect();
+        assert!(low.len() > 7_000, "{}", low.len());
+        let top: HashSet<u64> = hashes.iter().map(|h| h >> 57).collect();
+        assert_eq!(top.len(), 128);
     }
 }

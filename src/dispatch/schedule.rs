@@ -142,7 +142,15 @@ impl Schedule {
     /// the horizon, or with the queue full. Refusing the newcomer keeps
     /// what was accepted earlier intact and bounds memory whatever a peer
     /// sends.
-    pub fn enqueue(&mut self, due: TimeTag, bytes: Vec<u8>, origin: Origin) -> Result<()> {
+    ///
+    /// `bytes` makes the copy to keep; it is called only once the bundle
+    /// is admitted, so a refused bundle is never copied.
+    pub fn enqueue(
+        &mut self,
+        due: TimeTag,
+        bytes: impl FnOnce() -> Result<Vec<u8>>,
+        origin: Origin,
+    ) -> Result<()> {
         let ahead = due.duration_since(self.clock.now());
         if ahead > self.max_ahead {
             return Err(Error::Custom(format!(
@@ -156,6 +164,7 @@ impl Schedule {
                 self.max_queued
             )));
         }
+        let bytes = bytes()?;
         self.arrivals += 1;
         self.queue.push(Reverse(Queued {
             due,
