@@ -96,6 +96,8 @@ pub mod dispatch;
 mod error;
 mod message;
 mod ser;
+pub mod slip;
+pub mod transport;
 pub mod value;
 pub mod wire;
 

@@ -1,0 +1,155 @@
+//! The clients against raw loopback peers: exact bytes on the wire,
+//! timeouts, broadcast opt-in, multicast, single-END SLIP replies.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::sync::mpsc::channel;
+use std::time::Duration;
+
+use osc_serde::transport::{Framing, Server, TcpClient, UdpClient};
+use osc_serde::{Dispatcher, Message, Packet};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn pair(framing: Framing) -> (TcpClient, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = TcpClient::connect_with(listener.local_addr().unwrap(), framing).unwrap();
+    let (peer, _) = listener.accept().unwrap();
+    peer.set_read_timeout(Some(WAIT)).unwrap();
+    (client, peer)
+}
+
+#[test]
+fn udp_send_message_takes_one_value_or_a_sequence() {
+    let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
+    peer.set_read_timeout(Some(WAIT)).unwrap();
+    let mut client = UdpClient::new(peer.local_addr().unwrap()).unwrap();
+    let mut buf = [0; 64];
+    client.send_message("/a", &1).unwrap();
+    let (n, _) = peer.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"/a\0\0,i\0\0\0\0\0\x01");
+    client.send_message("/a", &[1.0f32, 2.0]).unwrap();
+    let (n, _) = peer.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"/a\0\0,ff\0\x3f\x80\0\0\x40\0\0\0");
+    client.send_message("/a", &()).unwrap();
+    let (n, _) = peer.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"/a\0\0,\0\0\0");
+    let other = UdpSocket::bind("127.0.0.1:0").unwrap();
+    other.set_read_timeout(Some(WAIT)).unwrap();
+    client
+        .send_to(other.local_addr().unwrap(), b"/b\0\0,\0\0\0")
+        .unwrap();
+    let (n, from) = other.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"/b\0\0,\0\0\0");
+    assert_eq!(from.port(), client.local_addr().unwrap().port());
+}
+
+#[test]
+fn udp_recv_times_out_with_none() {
+    let mut client = UdpClient::new("127.0.0.1:9").unwrap();
+    assert!(client.recv(Duration::from_millis(1)).unwrap().is_none());
+    assert!(client.recv(Duration::ZERO).unwrap().is_none());
+}
+
+#[test]
+fn broadcast_is_opt_in() {
+    let mut client = UdpClient::new("255.255.255.255:9").unwrap();
+    assert!(!client.socket().broadcast().unwrap());
+    // Refused by the kernel (EACCES) before anything leaves the host.
+    assert!(client.send_message("/a", &()).is_err());
+    client.set_broadcast(true).unwrap();
+    assert!(client.socket().broadcast().unwrap());
+}
+
+#[test]
+fn multicast_group_joined_by_a_server_socket() {
+    let (tx, rx) = channel();
+    let mut d = Dispatcher::new();
+    d.set_default(move |m: Message| {
+        let _ = tx.send(m);
+    });
+    let mut server = Server::new(d).unwrap();
+    // Bound to the group address itself, so only that group is received;
+    // joined on the loopback interface, so nothing leaves the host.
+    let group = std::net::Ipv4Addr::new(239, 255, 42, 99);
+    let addr = server.bind_udp((group, 0)).unwrap();
+    server
+        .join_multicast_v4(addr, group, std::net::Ipv4Addr::LOCALHOST)
+        .unwrap();
+    let handle = server.spawn().unwrap();
+    // A client bound to 127.0.0.1 sends through the loopback interface.
+    let mut client = UdpClient::bind("127.0.0.1:0", addr).unwrap();
+    client.set_multicast_ttl_v4(0).unwrap();
+    client.send_message("/group", &5).unwrap();
+    assert_eq!(
+        rx.recv_timeout(WAIT).unwrap(),
+        Message::new("/group").arg(5)
+    );
+    drop(handle);
+}
+
+#[test]
+fn tcp_client_writes_exact_frames_for_both_framings() {
+    for (framing, want) in [
+        (Framing::Length, &b"\0\0\0\x08/a\0\0,\0\0\0"[..]),
+        (Framing::Slip, &b"\xc0/a\0\0,\0\0\0\xc0"[..]),
+    ] {
+        let (mut client, mut peer) = pair(framing);
+        client.send_message("/a", &()).unwrap();
+        let mut got = vec![0; want.len()];
+        peer.read_exact(&mut got).unwrap();
+        assert_eq!(got, want, "{framing:?}");
+        assert_eq!(client.framing(), framing);
+        client.close().unwrap();
+        assert_eq!(peer.read(&mut [0; 4]).unwrap(), 0, "closed");
+    }
+}
+
+#[test]
+fn tcp_client_reads_single_end_frames_arriving_in_one_read() {
+    // python-osc's 1.1 reader fails on this; liblo sends single-END frames.
+    let (mut client, mut peer) = pair(Framing::Slip);
+    peer.write_all(b"/a\0\0,i\0\0\0\0\0\x01\xc0/b\0\0,\0\0\0\xc0")
+        .unwrap();
+    assert_eq!(
+        client.recv(WAIT).unwrap(),
+        Some(Packet::Message(Message::new("/a").arg(1)))
+    );
+    assert_eq!(
+        client.recv(WAIT).unwrap(),
+        Some(Packet::Message(Message::new("/b")))
+    );
+}
+
+#[test]
+fn tcp_recv_keeps_a_partial_frame_across_a_timeout() {
+    let (mut client, mut peer) = pair(Framing::Length);
+    peer.write_all(b"\0\0\0\x08/a\0").unwrap();
+    assert_eq!(client.recv_frame(Duration::from_millis(1)).unwrap(), None);
+    peer.write_all(b"\0,\0\0\0").unwrap();
+    assert_eq!(
+        client.recv_frame(WAIT).unwrap(),
+        Some(&b"/a\0\0,\0\0\0"[..])
+    );
+    // A zero timeout still reads what has arrived (a loopback write is in
+    // the receiver's buffer when it returns).
+    peer.write_all(b"\0\0\0\x08/b\0\0,\0\0\0").unwrap();
+    assert_eq!(
+        client.recv_frame(Duration::ZERO).unwrap(),
+        Some(&b"/b\0\0,\0\0\0"[..])
+    );
+    drop(peer);
+    let eof = client.recv_frame(WAIT).unwrap_err();
+    assert_eq!(eof.to_string(), "I/O error: unexpected end of file");
+}
+
+#[test]
+fn tcp_recv_refuses_frames_over_the_limit() {
+    let (mut client, mut peer) = pair(Framing::Length);
+    client.set_max_frame(8);
+    peer.write_all(b"\0\0\0\x0c").unwrap();
+    assert_eq!(
+        client.recv_frame(WAIT).unwrap_err().to_string(),
+        "frame of 12 bytes exceeds the maximum of 8"
+    );
+}
