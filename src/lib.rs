@@ -94,6 +94,8 @@ mod de;
 mod error;
 mod message;
 mod ser;
+pub mod slip;
+pub mod transport;
 pub mod value;
 pub mod wire;
 

@@ -1,0 +1,50 @@
+//! Transports: blocking UDP and TCP clients, stream framing, and a mio
+//! event-loop server that hands packets to the dispatcher.
+//!
+//! The transports move frames and never parse OSC themselves: decoding and
+//! routing are the dispatcher's job.
+
+mod framing;
+mod tcp;
+mod udp;
+
+pub use framing::{FrameDecoder, Framing, LengthDecoder, DEFAULT_MAX_FRAME};
+pub use tcp::TcpClient;
+pub use udp::{UdpClient, MAX_DATAGRAM};
+
+/// The send methods both clients share; each client provides
+/// `send_encoded(&mut self, impl FnOnce(&mut Vec<u8>) -> Result<()>)`.
+macro_rules! send_methods {
+    ($client:ty) => {
+        impl $client {
+            /// Sends a value named after an address (a struct renamed to an
+            /// address, an enum of such variants, or a [`Message`](crate::Message))
+            /// as a message.
+            pub fn send<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> crate::Result<()> {
+                self.send_encoded(|out| crate::encode_into(out, value))
+            }
+
+            /// Sends a message to `address` whose arguments are `args`: one
+            /// value is one argument, a sequence or tuple gives one argument
+            /// per item, `()` none (python-osc's `send_message`).
+            pub fn send_message<T: serde::Serialize + ?Sized>(
+                &mut self,
+                address: &str,
+                args: &T,
+            ) -> crate::Result<()> {
+                self.send_encoded(|out| crate::encode_into_with_address(out, address, args))
+            }
+
+            /// Sends a packet (message or bundle).
+            pub fn send_packet(&mut self, packet: &crate::Packet) -> crate::Result<()> {
+                self.send_encoded(|out| packet.encode_into(out))
+            }
+
+            /// Sends a bundle.
+            pub fn send_bundle(&mut self, bundle: &crate::Bundle) -> crate::Result<()> {
+                self.send_encoded(|out| bundle.encode_into(out))
+            }
+        }
+    };
+}
+use send_methods;

@@ -1,0 +1,179 @@
+//! Blocking TCP client with OSC 1.0 (length prefix) or OSC 1.1 (SLIP)
+//! framing (python-osc's `TCPClient`).
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use super::framing::{FrameDecoder, Framing, DEFAULT_MAX_FRAME};
+use super::udp::is_timeout;
+use crate::{Packet, Result};
+
+/// Size of the read buffer, and the queued-output size at which
+/// [`TcpClient::queue`] flushes on its own.
+const CHUNK: usize = 64 * 1024;
+
+/// A TCP client sending and receiving framed OSC packets.
+///
+/// `send*` methods write each packet at once. For throughput,
+/// [`queue`](Self::queue) packets and [`flush`](Self::flush): one system
+/// call then carries many packets.
+///
+/// ```
+/// use std::net::TcpListener;
+/// use std::time::Duration;
+/// use osc_serde::transport::{Framing, TcpClient};
+///
+/// let listener = TcpListener::bind("127.0.0.1:0")?;
+/// let mut client = TcpClient::connect(listener.local_addr()?)?; // SLIP
+/// let mut peer = TcpClient::from_stream(listener.accept()?.0, Framing::Slip)?;
+///
+/// client.send_message("/ping", &())?;
+/// let packet = peer.recv(Duration::from_secs(5))?.expect("a packet");
+/// assert_eq!(packet.to_bytes()?, b"/ping\0\0\0,\0\0\0");
+/// client.close()?;
+/// # Ok::<(), osc_serde::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct TcpClient {
+    stream: TcpStream,
+    framing: Framing,
+    decoder: FrameDecoder,
+    out: Vec<u8>,
+    scratch: Vec<u8>,
+    read_buf: Box<[u8]>,
+    read_start: usize,
+    read_end: usize,
+}
+
+impl TcpClient {
+    /// Connects to `addr` with SLIP framing (OSC 1.1, the default).
+    pub fn connect(addr: impl ToSocketAddrs) -> Result<Self> {
+        Self::connect_with(addr, Framing::Slip)
+    }
+
+    /// Connects to `addr` with the given framing.
+    pub fn connect_with(addr: impl ToSocketAddrs, framing: Framing) -> Result<Self> {
+        Self::from_stream(TcpStream::connect(addr)?, framing)
+    }
+
+    /// Wraps a connected stream.
+    pub fn from_stream(stream: TcpStream, framing: Framing) -> Result<Self> {
+        stream.set_nodelay(true)?;
+        Ok(TcpClient {
+            stream,
+            framing,
+            decoder: framing.decoder(DEFAULT_MAX_FRAME),
+            out: Vec::with_capacity(256),
+            scratch: Vec::new(),
+            read_buf: vec![0; CHUNK].into_boxed_slice(),
+            read_start: 0,
+            read_end: 0,
+        })
+    }
+
+    /// Refuses received frames over `max` bytes (64 KiB by default).
+    pub fn set_max_frame(&mut self, max: usize) {
+        self.decoder = self.framing.decoder(max);
+    }
+
+    /// The framing in use.
+    pub fn framing(&self) -> Framing {
+        self.framing
+    }
+
+    /// The local address of the connection.
+    pub fn local_addr(&self) -> Result<SocketAddr> {
+        Ok(self.stream.local_addr()?)
+    }
+
+    /// The address of the peer.
+    pub fn peer_addr(&self) -> Result<SocketAddr> {
+        Ok(self.stream.peer_addr()?)
+    }
+
+    /// Frames and sends an already encoded packet.
+    pub fn send_bytes(&mut self, packet: &[u8]) -> Result<()> {
+        self.framing.encode(packet, &mut self.out)?;
+        self.flush()
+    }
+
+    fn send_encoded(&mut self, encode: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {
+        self.framing
+            .encode_with(&mut self.out, &mut self.scratch, encode)?;
+        self.flush()
+    }
+
+    /// Queues the message encoding of `value` (see
+    /// [`send`](Self::send)) without writing it yet; writes once 64 KiB
+    /// are queued.
+    pub fn queue<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.framing
+            .encode_with(&mut self.out, &mut self.scratch, |out| {
+                crate::encode_into(out, value)
+            })?;
+        if self.out.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes everything queued.
+    pub fn flush(&mut self) -> Result<()> {
+        let result = self.stream.write_all(&self.out);
+        self.out.clear();
+        Ok(result?)
+    }
+
+    /// Waits up to `timeout` for a whole frame and returns it; `None` when
+    /// the time ran out (a partial frame is kept for the next call).
+    /// A peer that closed the connection is an [`io::ErrorKind::UnexpectedEof`]
+    /// error.
+    pub fn recv_frame(&mut self, timeout: Duration) -> Result<Option<&[u8]>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let mut input = &self.read_buf[self.read_start..self.read_end];
+            let complete = self.decoder.feed(&mut input)?;
+            self.read_start = self.read_end - input.len();
+            if complete {
+                return Ok(Some(self.decoder.frame()));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            // A zero timeout would mean "block forever" to the socket API.
+            let wait = (deadline - now).max(Duration::from_micros(1));
+            self.stream.set_read_timeout(Some(wait))?;
+            match self.stream.read(&mut self.read_buf) {
+                Ok(0) => return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into()),
+                Ok(n) => {
+                    self.read_start = 0;
+                    self.read_end = n;
+                }
+                Err(e) if is_timeout(&e) => return Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Waits up to `timeout` for a packet; `None` when the time ran out.
+    pub fn recv(&mut self, timeout: Duration) -> Result<Option<Packet>> {
+        match self.recv_frame(timeout)? {
+            Some(frame) => Ok(Some(Packet::from_bytes(frame)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Flushes queued packets and closes the connection.
+    pub fn close(mut self) -> Result<()> {
+        self.flush()?;
+        match self.stream.shutdown(Shutdown::Both) {
+            Err(e) if e.kind() != io::ErrorKind::NotConnected => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+super::send_methods!(TcpClient);

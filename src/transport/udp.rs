@@ -1,0 +1,151 @@
+//! Blocking UDP client: sends packets to one target and receives replies on
+//! the port it sends from (python-osc's `SimpleUDPClient`, both ways).
+
+use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket};
+use std::time::Duration;
+
+use crate::{Packet, Result};
+
+/// Largest UDP payload: 65,535 minus the IPv4 and UDP headers.
+pub const MAX_DATAGRAM: usize = 65_507;
+
+/// A UDP client sending OSC packets to one target.
+///
+/// It binds an ephemeral port of the target's family (IPv4 or IPv6); the
+/// server sees that port as the source, and its replies come back to it,
+/// read with [`recv`](Self::recv).
+///
+/// ```
+/// use std::time::Duration;
+/// use osc_serde::transport::UdpClient;
+///
+/// // Two clients aimed at each other stand in for a client and a server.
+/// let mut a = UdpClient::new("127.0.0.1:9")?;
+/// let mut b = UdpClient::new(a.local_addr()?)?;
+/// a.set_target(b.local_addr()?);
+///
+/// b.send_message("/volume", &0.5f32)?;
+/// let (packet, from) = a.recv(Duration::from_secs(5))?.expect("a datagram");
+/// assert_eq!(from, b.local_addr()?);
+/// assert_eq!(packet.to_bytes()?, b"/volume\0,f\0\0\x3f\0\0\0");
+/// # Ok::<(), osc_serde::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct UdpClient {
+    socket: UdpSocket,
+    target: SocketAddr,
+    buf: Vec<u8>,
+    recv_buf: Box<[u8]>,
+}
+
+impl UdpClient {
+    /// A client sending to `target` from an ephemeral port on the
+    /// unspecified address of the target's family.
+    pub fn new(target: impl ToSocketAddrs) -> Result<Self> {
+        let target = resolve(target)?;
+        let local: SocketAddr = match target {
+            SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+            SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+        };
+        Self::bind(local, target)
+    }
+
+    /// A client sending to `target` from the given local address.
+    pub fn bind(local: impl ToSocketAddrs, target: impl ToSocketAddrs) -> Result<Self> {
+        Ok(UdpClient {
+            socket: UdpSocket::bind(local)?,
+            target: resolve(target)?,
+            buf: Vec::with_capacity(256),
+            recv_buf: vec![0; MAX_DATAGRAM].into_boxed_slice(),
+        })
+    }
+
+    /// Where packets go.
+    pub fn target(&self) -> SocketAddr {
+        self.target
+    }
+
+    /// Sends later packets to `target`.
+    pub fn set_target(&mut self, target: SocketAddr) {
+        self.target = target;
+    }
+
+    /// The local address packets are sent from and replies arrive at.
+    pub fn local_addr(&self) -> Result<SocketAddr> {
+        Ok(self.socket.local_addr()?)
+    }
+
+    /// Allows sending to a broadcast address (off by default, as in the
+    /// socket API).
+    pub fn set_broadcast(&self, on: bool) -> Result<()> {
+        Ok(self.socket.set_broadcast(on)?)
+    }
+
+    /// Sets the TTL of IPv4 multicast packets (1 by default: the local
+    /// network). To send to a group, make the group address the target.
+    pub fn set_multicast_ttl_v4(&self, ttl: u32) -> Result<()> {
+        Ok(self.socket.set_multicast_ttl_v4(ttl)?)
+    }
+
+    /// Whether IPv4 multicast packets loop back to this host.
+    pub fn set_multicast_loop_v4(&self, on: bool) -> Result<()> {
+        Ok(self.socket.set_multicast_loop_v4(on)?)
+    }
+
+    /// The underlying socket, for options this type does not wrap.
+    pub fn socket(&self) -> &UdpSocket {
+        &self.socket
+    }
+
+    /// Sends an already encoded packet as one datagram.
+    pub fn send_bytes(&mut self, packet: &[u8]) -> Result<()> {
+        self.socket.send_to(packet, self.target)?;
+        Ok(())
+    }
+
+    /// Encodes a packet with `encode` into the reused buffer and sends it.
+    fn send_encoded(&mut self, encode: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {
+        self.buf.clear();
+        encode(&mut self.buf)?;
+        self.socket.send_to(&self.buf, self.target)?;
+        Ok(())
+    }
+
+    /// Waits up to `timeout` for a datagram and returns its bytes and
+    /// source; `None` when the time ran out.
+    pub fn recv_bytes(&mut self, timeout: Duration) -> Result<Option<(&[u8], SocketAddr)>> {
+        // A zero timeout would mean "block forever" to the socket API.
+        let timeout = timeout.max(Duration::from_micros(1));
+        self.socket.set_read_timeout(Some(timeout))?;
+        match self.socket.recv_from(&mut self.recv_buf) {
+            Ok((n, from)) => Ok(Some((&self.recv_buf[..n], from))),
+            Err(e) if is_timeout(&e) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Waits up to `timeout` for a datagram and decodes it as a packet;
+    /// `None` when the time ran out.
+    pub fn recv(&mut self, timeout: Duration) -> Result<Option<(Packet, SocketAddr)>> {
+        match self.recv_bytes(timeout)? {
+            Some((bytes, from)) => Ok(Some((Packet::from_bytes(bytes)?, from))),
+            None => Ok(None),
+        }
+    }
+}
+
+super::send_methods!(UdpClient);
+
+pub(crate) fn resolve(addr: impl ToSocketAddrs) -> Result<SocketAddr> {
+    addr.to_socket_addrs()?.next().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing").into()
+    })
+}
+
+pub(crate) fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
