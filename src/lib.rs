@@ -88,9 +88,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod address;
 mod args;
 mod bundle;
 mod de;
+pub mod dispatch;
 mod error;
 mod message;
 mod ser;
@@ -99,9 +101,11 @@ pub mod transport;
 pub mod value;
 pub mod wire;
 
+pub use address::Pattern;
 pub use args::{Args, ArrayRef, MAX_DEPTH};
 pub use bundle::{Bundle, BundleRef, Elements, Packet, PacketRef, BUNDLE_TAG};
 pub use de::Deserializer;
+pub use dispatch::{Context, Dispatcher, Origin, Responder};
 pub use error::{Error, Result};
 pub use message::{Message, MessageRef};
 pub use ser::Serializer;

@@ -125,7 +125,10 @@ fn frames_up_to_the_limit_pass_and_one_more_byte_fails() {
         for size in 1..=max {
             let p: Vec<u8> = (0..size).map(|i| i as u8).collect();
             let mut d = framing.decoder(max);
-            assert_eq!(run(&mut d, &[&stream(framing, std::slice::from_ref(&p))]), vec![Ok(p)]);
+            assert_eq!(
+                run(&mut d, &[&stream(framing, std::slice::from_ref(&p))]),
+                vec![Ok(p)]
+            );
         }
         let mut d = framing.decoder(max);
         let got = run(&mut d, &[&stream(framing, &[vec![1; max + 1]])]);

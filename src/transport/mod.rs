@@ -5,10 +5,12 @@
 //! routing are the dispatcher's job.
 
 mod framing;
+mod server;
 mod tcp;
 mod udp;
 
 pub use framing::{FrameDecoder, Framing, LengthDecoder, DEFAULT_MAX_FRAME};
+pub use server::{Limits, Server, ServerHandle, Stats, Stopper};
 pub use tcp::TcpClient;
 pub use udp::{UdpClient, MAX_DATAGRAM};
 

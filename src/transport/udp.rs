@@ -21,8 +21,8 @@ pub const MAX_DATAGRAM: usize = 65_507;
 /// use osc_serde::transport::UdpClient;
 ///
 /// // Two clients aimed at each other stand in for a client and a server.
-/// let mut a = UdpClient::new("127.0.0.1:9")?;
-/// let mut b = UdpClient::new(a.local_addr()?)?;
+/// let mut a = UdpClient::bind("127.0.0.1:0", "127.0.0.1:9")?;
+/// let mut b = UdpClient::bind("127.0.0.1:0", a.local_addr()?)?;
 /// a.set_target(b.local_addr()?);
 ///
 /// b.send_message("/volume", &0.5f32)?;

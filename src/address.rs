@@ -1,0 +1,535 @@
+//! OSC addresses and address patterns.
+//!
+//! An *address* is `/`-separated method names (`/synth/1/freq`); a method
+//! name excludes space, `# * , / ? [ ] { }`. An *address pattern* may also
+//! use the OSC wildcards, each confined to one part (they never match a
+//! `/`):
+//!
+//! | syntax | matches |
+//! | --- | --- |
+//! | `?` | any one character |
+//! | `*` | any run of characters, empty included |
+//! | `[abc]`, `[a-z]` | one character of the set or range; a `-` first or last is literal |
+//! | `[!abc]` | one character not in the set (`!` elsewhere is literal) |
+//! | `{foo,bar}` | one of the literal alternatives (empty alternatives allowed) |
+//! | `//` | OSC 1.1: any number of whole levels, none included |
+//!
+//! A [`Pattern`] is compiled once and then matched without allocating.
+//! Each part is matched by simulating its automaton over a set of states
+//! (a bit set on the stack), so every character is looked at once:
+//! there is no backtracking, and `/*a*a*a*a*a*b` against a long part
+//! costs time linear in the part. `//` is matched over whole parts with
+//! the classic single-backtrack-point glob algorithm, so it is
+//! linear-ish in the number of levels too.
+
+use std::fmt;
+
+use crate::error::{Error, Result};
+
+/// Characters that may not appear in a method name of an address.
+const RESERVED: &[char] = &[' ', '#', '*', ',', '/', '?', '[', ']', '{', '}'];
+
+/// The most automaton states (characters, wildcards and alternative
+/// characters) one part of a pattern may compile to: the state set is a
+/// fixed-size bit set so that matching allocates nothing. A longer part is
+/// refused by [`Pattern::new`]; literal parts (no wildcards) have no limit.
+pub const MAX_PART_STATES: usize = STATE_BITS - 1;
+
+const STATE_WORDS: usize = 4;
+const STATE_BITS: usize = STATE_WORDS * 64;
+
+/// Checks that `address` is a valid OSC address (not a pattern): it starts
+/// with `/`, and every part is a non-empty method name without reserved
+/// characters.
+///
+/// ```
+/// use osc_serde::address::validate_address;
+/// assert!(validate_address("/synth/1/freq").is_ok());
+/// assert!(validate_address("/synth/*").is_err());
+/// assert!(validate_address("synth").is_err());
+/// ```
+pub fn validate_address(address: &str) -> Result<()> {
+    let invalid = |reason| Error::InvalidAddress {
+        address: address.to_owned(),
+        reason,
+    };
+    let rest = address
+        .strip_prefix('/')
+        .ok_or_else(|| invalid("an address starts with '/'"))?;
+    for part in rest.split('/') {
+        if part.is_empty() {
+            return Err(invalid("empty method name (\"//\", or a trailing '/')"));
+        }
+        if part.contains(RESERVED) {
+            return Err(invalid(
+                "a method name may not contain space # * , / ? [ ] { }",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `address` uses pattern syntax (`? * [ ] { }` or `//`), so that
+/// it must be compiled and matched rather than compared.
+///
+/// ```
+/// use osc_serde::address::is_pattern;
+/// assert!(is_pattern("/synth/*/freq"));
+/// assert!(is_pattern("//freq"));
+/// assert!(!is_pattern("/synth/1/freq"));
+/// ```
+pub fn is_pattern(address: &str) -> bool {
+    address
+        .bytes()
+        .any(|b| matches!(b, b'?' | b'*' | b'[' | b']' | b'{' | b'}'))
+        || address.contains("//")
+}
+
+/// A compiled OSC address pattern.
+///
+/// ```
+/// use osc_serde::Pattern;
+///
+/// let p = Pattern::new("/synth/[0-9]/{freq,gain}")?;
+/// assert!(p.matches("/synth/1/freq"));
+/// assert!(p.matches("/synth/7/gain"));
+/// assert!(!p.matches("/synth/12/freq"));
+///
+/// // `*` stays within one part; `//` crosses any number of levels.
+/// assert!(!Pattern::new("/synth/*")?.matches("/synth/1/freq"));
+/// assert!(Pattern::new("/synth//freq")?.matches("/synth/1/freq"));
+///
+/// assert!(Pattern::new("/synth/[0-9").is_err());
+/// # Ok::<(), osc_serde::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Pattern {
+    text: Box<str>,
+    segments: Box<[Segment]>,
+}
+
+/// One level of a pattern.
+#[derive(Debug, Clone)]
+pub(crate) enum Segment {
+    /// `//`: any number of whole levels.
+    AnyLevels,
+    /// One part.
+    Part(PartPattern),
+}
+
+/// The pattern for one part (between two `/`).
+#[derive(Debug, Clone)]
+pub(crate) enum PartPattern {
+    /// No wildcards: compared as a string.
+    Literal(Box<str>),
+    /// A small automaton: see [`Glob::matches`].
+    Glob(Glob),
+}
+
+type States = [u64; STATE_WORDS];
+
+/// A part with wildcards, compiled to a position automaton: state `a` is
+/// "about to match atom `a`", state `atoms.len()` is "matched the whole
+/// part". `follow[a]` is the set of states after atom `a` matched a
+/// character, with empty moves (past `*`, empty alternatives) already
+/// taken.
+#[derive(Debug, Clone)]
+pub(crate) struct Glob {
+    atoms: Box<[Atom]>,
+    follow: Box<[States]>,
+    start: States,
+}
+
+/// Matches one character (or, for `Star`, a run of them).
+#[derive(Debug, Clone)]
+enum Atom {
+    Char(char),
+    Any,
+    Star,
+    Class {
+        ranges: Box<[(char, char)]>,
+        negated: bool,
+    },
+}
+
+/// One syntactic element of a part, before it is numbered into atoms.
+enum Element {
+    Atom(Atom),
+    Alternatives(Vec<Vec<char>>),
+}
+
+impl Pattern {
+    /// Compiles a pattern. An address without wildcards is a pattern that
+    /// matches itself only.
+    ///
+    /// Errors ([`Error::InvalidPattern`]): not starting with `/`, an empty
+    /// part other than `//`, three or more `/` in a row, a trailing `//`,
+    /// an unclosed `[` or `{`, a `/` inside brackets or braces, a `]` or
+    /// `}` without its opening, an empty or reversed class (`[]`, `[z-a]`),
+    /// wildcards inside `{}`, nested `{`, a space, `#` or a `,` outside
+    /// braces, and a part over [`MAX_PART_STATES`] states.
+    pub fn new(pattern: &str) -> Result<Pattern> {
+        let invalid = |reason| Error::InvalidPattern {
+            pattern: pattern.to_owned(),
+            reason,
+        };
+        let rest = pattern
+            .strip_prefix('/')
+            .ok_or_else(|| invalid("a pattern starts with '/'"))?;
+        let mut segments = Vec::new();
+        let mut previous_empty = false;
+        let parts: Vec<&str> = rest.split('/').collect();
+        let last = parts.len() - 1;
+        for (i, part) in parts.iter().enumerate() {
+            if part.is_empty() {
+                if i == last {
+                    return Err(invalid("empty last part (a trailing '/' or '//')"));
+                }
+                if previous_empty {
+                    return Err(invalid("three or more '/' in a row"));
+                }
+                segments.push(Segment::AnyLevels);
+                previous_empty = true;
+            } else {
+                segments.push(Segment::Part(compile_part(part).map_err(invalid)?));
+                previous_empty = false;
+            }
+        }
+        Ok(Pattern {
+            text: pattern.into(),
+            segments: segments.into(),
+        })
+    }
+
+    /// Whether `address` matches this pattern. Allocates nothing.
+    pub fn matches(&self, address: &str) -> bool {
+        match address.strip_prefix('/') {
+            Some(rest) => match_levels(&self.segments, rest),
+            None => false,
+        }
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the pattern has no wildcards (it matches only itself).
+    pub fn is_literal(&self) -> bool {
+        self.segments
+            .iter()
+            .all(|s| matches!(s, Segment::Part(PartPattern::Literal(_))))
+    }
+
+    pub(crate) fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+}
+
+impl fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Pattern").field(&self.text).finish()
+    }
+}
+
+impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Pattern {}
+
+impl std::str::FromStr for Pattern {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Pattern::new(s)
+    }
+}
+
+/// Marks "no more parts" in [`match_levels`].
+const DONE: usize = usize::MAX;
+
+/// The part of `address` starting at byte `at`, and where the next starts.
+fn part_at(address: &str, at: usize) -> (&str, usize) {
+    match address[at..].find('/') {
+        Some(len) => (&address[at..at + len], at + len + 1),
+        None => (&address[at..], DONE),
+    }
+}
+
+/// Matches `segments` against the parts of `address` (without its leading
+/// `/`). `//` is to levels what `*` is to characters, so this is the
+/// classic wildcard algorithm: on a mismatch, go back to the last `//` and
+/// let it take one more level. One backtrack point suffices because a
+/// later `//` can absorb whatever an earlier one would have.
+fn match_levels(segments: &[Segment], address: &str) -> bool {
+    let (mut seg, mut at) = (0, 0);
+    // (segment after the last `//`, where its levels end)
+    let mut resume: Option<(usize, usize)> = None;
+    loop {
+        if let Some(Segment::AnyLevels) = segments.get(seg) {
+            seg += 1;
+            resume = Some((seg, at));
+            continue;
+        }
+        if at == DONE {
+            break;
+        }
+        let (part, next) = part_at(address, at);
+        if let Some(Segment::Part(p)) = segments.get(seg) {
+            if p.matches(part) {
+                seg += 1;
+                at = next;
+                continue;
+            }
+        }
+        match resume {
+            Some((resume_seg, absorbed)) if absorbed != DONE => {
+                let (_, after) = part_at(address, absorbed);
+                resume = Some((resume_seg, after));
+                seg = resume_seg;
+                at = after;
+            }
+            _ => return false,
+        }
+    }
+    segments[seg..]
+        .iter()
+        .all(|s| matches!(s, Segment::AnyLevels))
+}
+
+impl PartPattern {
+    /// Whether one part of an address matches.
+    pub(crate) fn matches(&self, part: &str) -> bool {
+        match self {
+            PartPattern::Literal(text) => **text == *part,
+            PartPattern::Glob(glob) => glob.matches(part),
+        }
+    }
+
+    /// The literal text, if this part has no wildcards.
+    pub(crate) fn literal(&self) -> Option<&str> {
+        match self {
+            PartPattern::Literal(text) => Some(text),
+            PartPattern::Glob(_) => None,
+        }
+    }
+}
+
+impl Glob {
+    /// Runs the automaton: the set of live states after each character.
+    fn matches(&self, part: &str) -> bool {
+        let accept = self.atoms.len();
+        let mut live = self.start;
+        for c in part.chars() {
+            let mut next: States = [0; STATE_WORDS];
+            for (w, &word) in live.iter().enumerate() {
+                let mut bits = word;
+                while bits != 0 {
+                    let state = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    if state < accept && self.atoms[state].matches(c) {
+                        for (n, f) in next.iter_mut().zip(&self.follow[state]) {
+                            *n |= f;
+                        }
+                    }
+                }
+            }
+            if next == [0; STATE_WORDS] {
+                return false;
+            }
+            live = next;
+        }
+        live[accept / 64] & (1 << (accept % 64)) != 0
+    }
+}
+
+impl Atom {
+    fn matches(&self, c: char) -> bool {
+        match self {
+            Atom::Char(x) => *x == c,
+            Atom::Any | Atom::Star => true,
+            Atom::Class { ranges, negated } => {
+                ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negated
+            }
+        }
+    }
+}
+
+/// Compiles one non-empty part.
+fn compile_part(part: &str) -> std::result::Result<PartPattern, &'static str> {
+    let elements = parse_part(part)?;
+    if elements
+        .iter()
+        .all(|e| matches!(e, Element::Atom(Atom::Char(_))))
+    {
+        return Ok(PartPattern::Literal(part.into()));
+    }
+    Ok(PartPattern::Glob(build_glob(elements)?))
+}
+
+fn parse_part(part: &str) -> std::result::Result<Vec<Element>, &'static str> {
+    let mut elements = Vec::new();
+    let mut chars = part.chars().peekable();
+    while let Some(c) = chars.next() {
+        let element = match c {
+            '?' => Element::Atom(Atom::Any),
+            '*' => {
+                // `**` is `*`; one state is enough.
+                if matches!(elements.last(), Some(Element::Atom(Atom::Star))) {
+                    continue;
+                }
+                Element::Atom(Atom::Star)
+            }
+            '[' => {
+                let negated = chars.next_if_eq(&'!').is_some();
+                let mut body = Vec::new();
+                loop {
+                    match chars.next() {
+                        None => return Err("unclosed '['"),
+                        Some(']') => break,
+                        Some(c) => body.push(c),
+                    }
+                }
+                Element::Atom(Atom::Class {
+                    ranges: parse_class(&body)?.into(),
+                    negated,
+                })
+            }
+            '{' => {
+                let mut alternatives = vec![Vec::new()];
+                loop {
+                    match chars.next() {
+                        None => return Err("unclosed '{'"),
+                        Some('}') => break,
+                        Some(',') => alternatives.push(Vec::new()),
+                        Some('{') => return Err("nested '{'"),
+                        Some('*' | '?' | '[' | ']') => {
+                            return Err("wildcards inside '{}' are not supported")
+                        }
+                        Some(' ' | '#') => return Err("space or '#' in a pattern"),
+                        Some(c) => alternatives.last_mut().expect("one pushed").push(c),
+                    }
+                }
+                Element::Alternatives(alternatives)
+            }
+            ']' => return Err("']' without '['"),
+            '}' => return Err("'}' without '{'"),
+            ',' => return Err("',' outside '{}'"),
+            ' ' | '#' => return Err("space or '#' in a pattern"),
+            c => Element::Atom(Atom::Char(c)),
+        };
+        elements.push(element);
+    }
+    Ok(elements)
+}
+
+/// The ranges of a bracket body (after `[` and an optional `!`).
+fn parse_class(body: &[char]) -> std::result::Result<Vec<(char, char)>, &'static str> {
+    if body.is_empty() {
+        return Err("empty '[]'");
+    }
+    let mut ranges = Vec::new();
+    let mut i = 0;
+    while i < body.len() {
+        // `a-z` is a range unless the `-` is the last character.
+        if i + 2 < body.len() && body[i + 1] == '-' {
+            let (lo, hi) = (body[i], body[i + 2]);
+            if lo > hi {
+                return Err("reversed range in '[]'");
+            }
+            ranges.push((lo, hi));
+            i += 3;
+        } else {
+            ranges.push((body[i], body[i]));
+            i += 1;
+        }
+    }
+    Ok(ranges)
+}
+
+/// Numbers the atoms and computes the follow sets (see [`Glob`]).
+fn build_glob(elements: Vec<Element>) -> std::result::Result<Glob, &'static str> {
+    // Atom index where each element starts (and, for alternatives, each
+    // alternative).
+    let mut atoms = Vec::new();
+    let mut firsts: Vec<Vec<usize>> = Vec::with_capacity(elements.len());
+    for element in &elements {
+        match element {
+            Element::Atom(atom) => {
+                firsts.push(vec![atoms.len()]);
+                atoms.push(atom.clone());
+            }
+            Element::Alternatives(alternatives) => {
+                let mut starts = Vec::with_capacity(alternatives.len());
+                for alternative in alternatives {
+                    starts.push(atoms.len());
+                    atoms.extend(alternative.iter().map(|&c| Atom::Char(c)));
+                }
+                firsts.push(starts);
+            }
+        }
+    }
+    if atoms.len() > MAX_PART_STATES {
+        return Err("a part with wildcards compiles to too many states (see MAX_PART_STATES)");
+    }
+    let accept = atoms.len();
+    let set = |states: &mut States, s: usize| states[s / 64] |= 1 << (s % 64);
+    let union = |a: &mut States, b: &States| a.iter_mut().zip(b).for_each(|(x, y)| *x |= y);
+
+    // entry[k]: the states live on arriving at element k, empty moves taken.
+    let mut entry = vec![[0; STATE_WORDS]; elements.len() + 1];
+    set(&mut entry[elements.len()], accept);
+    for k in (0..elements.len()).rev() {
+        let mut states = [0; STATE_WORDS];
+        match &elements[k] {
+            Element::Atom(atom) => {
+                set(&mut states, firsts[k][0]);
+                if matches!(atom, Atom::Star) {
+                    union(&mut states, &entry[k + 1]);
+                }
+            }
+            Element::Alternatives(alternatives) => {
+                for (alternative, &first) in alternatives.iter().zip(&firsts[k]) {
+                    if alternative.is_empty() {
+                        union(&mut states, &entry[k + 1]);
+                    } else {
+                        set(&mut states, first);
+                    }
+                }
+            }
+        }
+        entry[k] = states;
+    }
+
+    let mut follow = vec![[0; STATE_WORDS]; atoms.len()];
+    for (k, element) in elements.iter().enumerate() {
+        match element {
+            Element::Atom(Atom::Star) => follow[firsts[k][0]] = entry[k],
+            Element::Atom(_) => follow[firsts[k][0]] = entry[k + 1],
+            Element::Alternatives(alternatives) => {
+                for (alternative, &first) in alternatives.iter().zip(&firsts[k]) {
+                    for i in 0..alternative.len() {
+                        if i + 1 < alternative.len() {
+                            set(&mut follow[first + i], first + i + 1);
+                        } else {
+                            follow[first + i] = entry[k + 1];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(Glob {
+        atoms: atoms.into(),
+        follow: follow.into(),
+        start: entry[0],
+    })
+}

@@ -1,0 +1,767 @@
+//! The event-loop server: one `mio::Poll` serving any mix of UDP sockets
+//! and TCP listeners with their connections, handing every packet to a
+//! [`Dispatcher`].
+//!
+//! The server moves frames and never parses OSC: it reads datagrams and
+//! frames, calls [`Dispatcher::dispatch`] with an [`Origin`] naming the
+//! socket or connection, and sends the handlers' replies back — a datagram
+//! from the same bound socket to the source address for UDP, a frame on the
+//! same connection for TCP.
+//!
+//! # Ordering
+//!
+//! Handlers run on the loop thread, one at a time: packets of one socket or
+//! one connection are dispatched in the order they arrived, and replies
+//! leave in the order the handlers made them. There is no worker pool: a
+//! slow handler delays the loop, but never loses TCP data (unread bytes wait
+//! in the kernel; replies wait in a per-connection buffer).
+
+use std::io::{self, Read, Write};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use mio::net::{TcpListener, TcpStream, UdpSocket};
+use mio::{Events, Interest, Poll, Registry, Token, Waker};
+
+use super::framing::{FrameDecoder, Framing, DEFAULT_MAX_FRAME};
+use super::udp::{resolve, MAX_DATAGRAM};
+use crate::{Dispatcher, Error, Origin, Responder, Result};
+
+const WAKER: Token = Token(usize::MAX);
+
+/// Size of the buffer TCP reads go into.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// The server's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest datagram accepted; larger ones are reported and dropped.
+    /// Default: [`MAX_DATAGRAM`] (65,507 bytes, the UDP maximum).
+    pub max_datagram: usize,
+    /// Largest TCP frame accepted; a larger one closes its connection.
+    /// Default: [`DEFAULT_MAX_FRAME`] (64 KiB).
+    pub max_frame: usize,
+    /// Most TCP connections open at once; further ones are accepted and
+    /// closed at once, and counted as dropped. Default: 1024.
+    pub max_connections: usize,
+    /// Most reply bytes waiting for a connection whose peer does not read;
+    /// beyond this the connection is closed. Default: 4 MiB.
+    pub max_pending_output: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_datagram: MAX_DATAGRAM,
+            max_frame: DEFAULT_MAX_FRAME,
+            max_connections: 1024,
+            max_pending_output: 4 << 20,
+        }
+    }
+}
+
+/// Counters of a server, as of its last loop iteration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Datagrams and frames handed to the dispatcher.
+    pub packets: u64,
+    /// Errors reported to the dispatcher's error hook: malformed or
+    /// oversized packets and frames, handler argument mismatches, I/O
+    /// errors.
+    pub errors: u64,
+    /// TCP connections closed by the server for bad input, the connection
+    /// limit or unread replies.
+    pub dropped_connections: u64,
+    /// TCP connections open now.
+    pub connections: u64,
+}
+
+#[derive(Debug, Default)]
+struct SharedStats {
+    packets: AtomicU64,
+    errors: AtomicU64,
+    dropped_connections: AtomicU64,
+    connections: AtomicU64,
+}
+
+impl SharedStats {
+    fn load(&self) -> Stats {
+        Stats {
+            packets: self.packets.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+            dropped_connections: self.dropped_connections.load(Ordering::Relaxed),
+            connections: self.connections.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Asks a running server to stop, from any thread.
+#[derive(Debug, Clone)]
+pub struct Stopper {
+    flag: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+}
+
+impl Stopper {
+    /// Makes the server dispatch everything it has already received, then
+    /// return from [`Server::run`].
+    pub fn stop(&self) -> Result<()> {
+        self.flag.store(true, Ordering::SeqCst);
+        Ok(self.waker.wake()?)
+    }
+}
+
+struct Conn {
+    stream: TcpStream,
+    peer: SocketAddr,
+    decoder: FrameDecoder,
+    /// Framed replies not yet written.
+    out: Vec<u8>,
+    /// WRITABLE interest is registered (output is pending).
+    writing: bool,
+}
+
+enum Source {
+    Udp(UdpSocket),
+    Listener(TcpListener, Option<Framing>),
+    Conn(Box<Conn>),
+}
+
+/// Replies made during a dispatch, sent once the dispatch returns (the
+/// sockets cannot be borrowed while the dispatcher reads from one).
+#[derive(Default)]
+struct Replies {
+    bytes: Vec<u8>,
+    entries: Vec<(Origin, usize, usize)>,
+}
+
+impl Responder for Replies {
+    fn respond(&mut self, origin: &Origin, packet: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(packet);
+        self.entries.push((*origin, start, self.bytes.len()));
+    }
+}
+
+/// Sockets and connections, by token (the slot index).
+struct Io {
+    registry: Registry,
+    sources: Vec<Option<Source>>,
+    free: Vec<usize>,
+    replies: Replies,
+    buf: Box<[u8]>,
+    limits: Limits,
+    packets: u64,
+    dropped: u64,
+    connections: u64,
+}
+
+/// An OSC server: UDP sockets and TCP listeners on one `mio::Poll`,
+/// dispatching through a [`Dispatcher`].
+///
+/// ```
+/// use std::time::Duration;
+/// use osc_serde::transport::{Server, UdpClient};
+/// use osc_serde::{dispatch::Context, Dispatcher};
+///
+/// let mut dispatcher = Dispatcher::new();
+/// dispatcher.map_with_context("/ping", |ctx: &Context, n: i32| {
+///     ctx.reply_to("/pong", &n).unwrap();
+/// })?;
+/// let mut server = Server::new(dispatcher)?;
+/// let addr = server.bind_udp("127.0.0.1:0")?;
+/// let handle = server.spawn()?;
+///
+/// let mut client = UdpClient::new(addr)?;
+/// client.send_message("/ping", &7)?;
+/// let (reply, from) = client.recv(Duration::from_secs(5))?.expect("a reply");
+/// assert_eq!(from, addr);
+/// assert_eq!(reply.to_bytes()?, b"/pong\0\0\0,i\0\0\0\0\0\x07");
+/// handle.stop()?;
+/// let server = handle.join()?;
+/// assert_eq!(server.stats().packets, 1);
+/// # Ok::<(), osc_serde::Error>(())
+/// ```
+pub struct Server {
+    poll: Poll,
+    events: Events,
+    dispatcher: Dispatcher,
+    io: Io,
+    stop: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+    stats: Arc<SharedStats>,
+    stopped: bool,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addrs", &self.local_addrs())
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// A server with no sockets yet, dispatching through `dispatcher`.
+    pub fn new(dispatcher: Dispatcher) -> Result<Self> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let registry = poll.registry().try_clone()?;
+        let limits = Limits::default();
+        Ok(Server {
+            poll,
+            events: Events::with_capacity(256),
+            dispatcher,
+            io: Io {
+                registry,
+                sources: Vec::new(),
+                free: Vec::new(),
+                replies: Replies::default(),
+                buf: buffer(&limits),
+                limits,
+                packets: 0,
+                dropped: 0,
+                connections: 0,
+            },
+            stop: Arc::new(AtomicBool::new(false)),
+            waker,
+            stats: Arc::default(),
+            stopped: false,
+        })
+    }
+
+    /// Sets the limits (before serving).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.io.buf = buffer(&limits);
+        self.io.limits = limits;
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.io.limits
+    }
+
+    /// The dispatcher, e.g. to map more handlers between
+    /// [`poll_once`](Self::poll_once) calls.
+    pub fn dispatcher_mut(&mut self) -> &mut Dispatcher {
+        &mut self.dispatcher
+    }
+
+    /// Binds a UDP socket (port 0 picks a free one) and returns its address.
+    pub fn bind_udp(&mut self, addr: impl ToSocketAddrs) -> Result<SocketAddr> {
+        let socket = UdpSocket::bind(resolve(addr)?)?;
+        let local = socket.local_addr()?;
+        self.io.insert(Source::Udp(socket), Interest::READABLE)?;
+        Ok(local)
+    }
+
+    /// Listens for TCP connections, detecting each one's framing from its
+    /// first byte (SLIP if it is 0xC0, else the OSC 1.0 length prefix), and
+    /// returns the listening address.
+    pub fn listen_tcp(&mut self, addr: impl ToSocketAddrs) -> Result<SocketAddr> {
+        self.listen(addr, None)
+    }
+
+    /// Listens for TCP connections that all use `framing`.
+    pub fn listen_tcp_with(
+        &mut self,
+        addr: impl ToSocketAddrs,
+        framing: Framing,
+    ) -> Result<SocketAddr> {
+        self.listen(addr, Some(framing))
+    }
+
+    fn listen(&mut self, addr: impl ToSocketAddrs, framing: Option<Framing>) -> Result<SocketAddr> {
+        let listener = TcpListener::bind(resolve(addr)?)?;
+        let local = listener.local_addr()?;
+        self.io
+            .insert(Source::Listener(listener, framing), Interest::READABLE)?;
+        Ok(local)
+    }
+
+    /// Joins the IPv4 multicast `group` on `interface` with the UDP socket
+    /// bound at `socket` (an address [`bind_udp`](Self::bind_udp) returned).
+    pub fn join_multicast_v4(
+        &self,
+        socket: SocketAddr,
+        group: Ipv4Addr,
+        interface: Ipv4Addr,
+    ) -> Result<()> {
+        Ok(self.io.udp(socket)?.join_multicast_v4(&group, &interface)?)
+    }
+
+    /// Joins the IPv6 multicast `group` on the interface with index
+    /// `interface` (0: any) with the UDP socket bound at `socket`.
+    pub fn join_multicast_v6(
+        &self,
+        socket: SocketAddr,
+        group: Ipv6Addr,
+        interface: u32,
+    ) -> Result<()> {
+        Ok(self.io.udp(socket)?.join_multicast_v6(&group, interface)?)
+    }
+
+    /// Sends a packet from the UDP socket bound at `socket` to any address
+    /// (both ways through one port).
+    pub fn send_to(&self, socket: SocketAddr, to: SocketAddr, packet: &[u8]) -> Result<()> {
+        self.io.udp(socket)?.send_to(packet, to)?;
+        Ok(())
+    }
+
+    /// The addresses of all bound UDP sockets and TCP listeners, in the
+    /// order they were added.
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.io
+            .sources
+            .iter()
+            .flatten()
+            .filter_map(|s| match s {
+                Source::Udp(s) => s.local_addr().ok(),
+                Source::Listener(l, _) => l.local_addr().ok(),
+                Source::Conn(_) => None,
+            })
+            .collect()
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> Stats {
+        self.stats.load()
+    }
+
+    /// A handle that stops [`run`](Self::run) from another thread.
+    pub fn stopper(&self) -> Stopper {
+        Stopper {
+            flag: self.stop.clone(),
+            waker: self.waker.clone(),
+        }
+    }
+
+    /// Serves until stopped through a [`Stopper`]: then dispatches
+    /// everything already received and returns.
+    pub fn run(&mut self) -> Result<()> {
+        while !self.stopped {
+            self.poll_once(None)?;
+        }
+        Ok(())
+    }
+
+    /// Runs the server on a new thread.
+    pub fn spawn(self) -> Result<ServerHandle> {
+        let local_addrs = self.local_addrs();
+        let stopper = self.stopper();
+        let stats = self.stats.clone();
+        let thread = std::thread::Builder::new()
+            .name("osc-server".into())
+            .spawn(move || {
+                let mut server = self;
+                server.run().map(|()| server)
+            })?;
+        Ok(ServerHandle {
+            local_addrs,
+            stopper,
+            stats,
+            thread: Some(thread),
+        })
+    }
+
+    /// Whether a stop was requested and carried out.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Waits up to `timeout` (`None`: until something happens) for network
+    /// events or the next due bundle, and handles them. Returns early when
+    /// a bundle becomes due.
+    pub fn poll_once(&mut self, timeout: Option<Duration>) -> Result<()> {
+        let due = self.dispatcher.next_due_in();
+        let timeout = match (timeout, due) {
+            (Some(t), Some(d)) => Some(t.min(d)),
+            (t, d) => t.or(d),
+        };
+        match self.poll.poll(&mut self.events, timeout) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => other?,
+        }
+        let mut woken = false;
+        for event in self.events.iter() {
+            match event.token() {
+                WAKER => woken = true,
+                Token(token) => self.io.handle(token, event, &mut self.dispatcher),
+            }
+        }
+        self.dispatcher.run_due(&mut self.io.replies);
+        self.io.send_replies(&mut self.dispatcher);
+        if woken && self.stop.load(Ordering::SeqCst) {
+            self.io.drain(&mut self.dispatcher);
+            self.stopped = true;
+        }
+        self.publish_stats();
+        Ok(())
+    }
+
+    fn publish_stats(&self) {
+        let s = &self.stats;
+        s.packets.store(self.io.packets, Ordering::Relaxed);
+        s.errors
+            .store(self.dispatcher.error_count(), Ordering::Relaxed);
+        s.dropped_connections
+            .store(self.io.dropped, Ordering::Relaxed);
+        s.connections.store(self.io.connections, Ordering::Relaxed);
+    }
+}
+
+fn buffer(limits: &Limits) -> Box<[u8]> {
+    // One byte more than the largest datagram tells an oversized one.
+    vec![0; (limits.max_datagram + 1).max(READ_CHUNK)].into_boxed_slice()
+}
+
+impl Io {
+    fn insert(&mut self, mut source: Source, interest: Interest) -> Result<usize> {
+        let token = match self.free.pop() {
+            Some(t) => t,
+            None => {
+                self.sources.push(None);
+                self.sources.len() - 1
+            }
+        };
+        let registered = match &mut source {
+            Source::Udp(s) => self.registry.register(s, Token(token), interest),
+            Source::Listener(l, _) => self.registry.register(l, Token(token), interest),
+            Source::Conn(c) => self
+                .registry
+                .register(&mut c.stream, Token(token), interest),
+        };
+        if let Err(e) = registered {
+            self.free.push(token);
+            return Err(e.into());
+        }
+        self.sources[token] = Some(source);
+        Ok(token)
+    }
+
+    fn udp(&self, local: SocketAddr) -> Result<&UdpSocket> {
+        self.sources
+            .iter()
+            .flatten()
+            .find_map(|s| match s {
+                Source::Udp(s) if s.local_addr().ok() == Some(local) => Some(s),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "no UDP socket bound at that address",
+                )
+                .into()
+            })
+    }
+
+    fn handle(&mut self, token: usize, event: &mio::event::Event, dispatcher: &mut Dispatcher) {
+        match self.sources.get(token) {
+            Some(Some(Source::Udp(_))) => self.read_udp(token, dispatcher),
+            Some(Some(Source::Listener(..))) => self.accept(token, dispatcher),
+            Some(Some(Source::Conn(_))) => {
+                if event.is_writable() {
+                    self.write_conn(token);
+                }
+                if event.is_readable() || event.is_read_closed() || event.is_error() {
+                    self.read_conn(token, dispatcher);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn read_udp(&mut self, token: usize, dispatcher: &mut Dispatcher) {
+        loop {
+            let Some(Some(Source::Udp(socket))) = self.sources.get(token) else {
+                return;
+            };
+            let (n, peer) = match socket.recv_from(&mut self.buf) {
+                Ok(received) => received,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // E.g. ICMP port unreachable for an earlier reply: not fatal.
+                    dispatcher.report_error(&e.into(), Some(&Origin { peer: None, token }));
+                    continue;
+                }
+            };
+            let origin = Origin {
+                peer: Some(peer),
+                token,
+            };
+            if n > self.limits.max_datagram {
+                let error = Error::FrameTooLarge {
+                    size: n,
+                    max: self.limits.max_datagram,
+                };
+                dispatcher.report_error(&error, Some(&origin));
+                continue;
+            }
+            self.packets += 1;
+            dispatcher.dispatch(&self.buf[..n], origin, &mut self.replies);
+            self.send_replies(dispatcher);
+        }
+    }
+
+    fn accept(&mut self, token: usize, dispatcher: &mut Dispatcher) {
+        loop {
+            let Some(Some(Source::Listener(listener, framing))) = self.sources.get(token) else {
+                return;
+            };
+            let framing = *framing;
+            let (stream, peer) = match listener.accept() {
+                Ok(accepted) => accepted,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // E.g. out of file descriptors: try again on the next event.
+                    dispatcher.report_error(&e.into(), Some(&Origin { peer: None, token }));
+                    return;
+                }
+            };
+            if self.connections >= self.limits.max_connections as u64 {
+                self.dropped += 1;
+                continue;
+            }
+            let _ = stream.set_nodelay(true);
+            let conn = Conn {
+                stream,
+                peer,
+                decoder: FrameDecoder::new(framing, self.limits.max_frame),
+                out: Vec::new(),
+                writing: false,
+            };
+            match self.insert(Source::Conn(Box::new(conn)), Interest::READABLE) {
+                Ok(_) => self.connections += 1,
+                Err(e) => dispatcher.report_error(
+                    &e,
+                    Some(&Origin {
+                        peer: Some(peer),
+                        token,
+                    }),
+                ),
+            }
+        }
+    }
+
+    /// Reads a connection until the kernel has no more, dispatching every
+    /// whole frame; closes it at end of stream or on bad input.
+    fn read_conn(&mut self, token: usize, dispatcher: &mut Dispatcher) {
+        loop {
+            let Some(Some(Source::Conn(conn))) = self.sources.get_mut(token) else {
+                return;
+            };
+            let origin = Origin {
+                peer: Some(conn.peer),
+                token,
+            };
+            let n = match (&conn.stream).read(&mut self.buf) {
+                Ok(0) => {
+                    self.send_replies(dispatcher);
+                    self.close(token, false);
+                    return;
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    dispatcher.report_error(&e.into(), Some(&origin));
+                    self.close(token, true);
+                    return;
+                }
+            };
+            let mut input = &self.buf[..n];
+            let mut failed = false;
+            loop {
+                match conn.decoder.feed(&mut input) {
+                    Ok(true) => {
+                        self.packets += 1;
+                        dispatcher.dispatch(conn.decoder.frame(), origin, &mut self.replies);
+                    }
+                    Ok(false) => break,
+                    Err(e) => {
+                        dispatcher.report_error(&e, Some(&origin));
+                        failed = true;
+                        break;
+                    }
+                }
+            }
+            self.send_replies(dispatcher);
+            if failed {
+                self.close(token, true);
+                return;
+            }
+        }
+    }
+
+    /// Sends the replies the dispatcher made.
+    fn send_replies(&mut self, dispatcher: &mut Dispatcher) {
+        if self.replies.entries.is_empty() {
+            return;
+        }
+        let mut entries = std::mem::take(&mut self.replies.entries);
+        for (origin, start, end) in entries.drain(..) {
+            let packet = &self.replies.bytes[start..end];
+            match self.sources.get_mut(origin.token) {
+                Some(Some(Source::Udp(socket))) => {
+                    let Some(peer) = origin.peer else { continue };
+                    if let Err(e) = socket.send_to(packet, peer) {
+                        dispatcher.report_error(&e.into(), Some(&origin));
+                    }
+                }
+                Some(Some(Source::Conn(conn))) if Some(conn.peer) == origin.peer => {
+                    let framing = conn.decoder.framing().unwrap_or_default();
+                    // Cannot fail: the packet is smaller than the input it answers
+                    // or than i32::MAX, which Dispatcher replies stay far below.
+                    let _ = framing.encode(packet, &mut conn.out);
+                    self.write_conn(origin.token);
+                }
+                // The connection closed (or its slot was reused) meanwhile.
+                _ => {}
+            }
+        }
+        self.replies.entries = entries;
+        self.replies.bytes.clear();
+    }
+
+    /// Writes a connection's pending output as far as the kernel takes it,
+    /// and asks for WRITABLE events while some remains.
+    fn write_conn(&mut self, token: usize) {
+        let Some(Some(Source::Conn(conn))) = self.sources.get_mut(token) else {
+            return;
+        };
+        let mut written = 0;
+        let mut failed = false;
+        while written < conn.out.len() {
+            match (&conn.stream).write(&conn.out[written..]) {
+                Ok(0) => {
+                    failed = true;
+                    break;
+                }
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        conn.out.drain(..written);
+        let pending = !conn.out.is_empty();
+        if failed || conn.out.len() > self.limits.max_pending_output {
+            self.close(token, true);
+            return;
+        }
+        if pending != conn.writing {
+            let interest = if pending {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            conn.writing = pending;
+            if self
+                .registry
+                .reregister(&mut conn.stream, Token(token), interest)
+                .is_err()
+            {
+                self.close(token, true);
+            }
+        }
+    }
+
+    fn close(&mut self, token: usize, dropped: bool) {
+        let Some(slot) = self.sources.get_mut(token) else {
+            return;
+        };
+        if let Some(Source::Conn(_)) = slot {
+            if let Some(Source::Conn(mut conn)) = slot.take() {
+                let _ = self.registry.deregister(&mut conn.stream);
+            }
+            self.free.push(token);
+            self.connections -= 1;
+            if dropped {
+                self.dropped += 1;
+            }
+        }
+    }
+
+    /// On stop: dispatches whatever the sockets already hold.
+    fn drain(&mut self, dispatcher: &mut Dispatcher) {
+        for token in 0..self.sources.len() {
+            match self.sources[token] {
+                Some(Source::Udp(_)) => self.read_udp(token, dispatcher),
+                Some(Source::Conn(_)) => {
+                    self.read_conn(token, dispatcher);
+                    self.write_conn(token);
+                }
+                _ => {}
+            }
+        }
+        dispatcher.run_due(&mut self.replies);
+        self.send_replies(dispatcher);
+    }
+}
+
+/// A server running on its own thread.
+#[derive(Debug)]
+pub struct ServerHandle {
+    local_addrs: Vec<SocketAddr>,
+    stopper: Stopper,
+    stats: Arc<SharedStats>,
+    thread: Option<JoinHandle<Result<Server>>>,
+}
+
+impl ServerHandle {
+    /// The address of the first socket or listener.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addrs[0]
+    }
+
+    /// The addresses of all sockets and listeners, in the order added.
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        &self.local_addrs
+    }
+
+    /// The server's counters, as of its last loop iteration.
+    pub fn stats(&self) -> Stats {
+        self.stats.load()
+    }
+
+    /// A [`Stopper`] for this server.
+    pub fn stopper(&self) -> Stopper {
+        self.stopper.clone()
+    }
+
+    /// Asks the server to stop: it dispatches everything already received,
+    /// then its thread ends. [`join`](Self::join) waits for that.
+    pub fn stop(&self) -> Result<()> {
+        self.stopper.stop()
+    }
+
+    /// Waits for the server thread to end (after [`stop`](Self::stop)) and
+    /// returns the server, or the error that ended it.
+    pub fn join(mut self) -> Result<Server> {
+        let thread = self.thread.take().expect("joined once");
+        match thread.join() {
+            Ok(result) => result,
+            Err(_) => Err(Error::Custom("the server thread panicked".into())),
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    /// Stops the server and waits for its thread, so none is left behind.
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = self.stopper.stop();
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Address validation and the pattern table: every wildcard, ranges,
+//! negation, alternatives, `//`, edge cases and invalid patterns.
+
+use osc_serde::address::{is_pattern, validate_address, MAX_PART_STATES};
+use osc_serde::{Error, Pattern};
+
+/// (pattern, address, expected match)
+const TABLE: &[(&str, &str, bool)] = &[
+    // literal
+    ("/a/b", "/a/b", true),
+    ("/a/b", "/a/bc", false),
+    ("/a/b", "/a", false),
+    ("/a", "/a/b", false),
+    ("/a/b", "a/b", false),
+    // ?
+    ("/a?c", "/abc", true),
+    ("/a?c", "/ac", false),
+    ("/a?c", "/abbc", false),
+    ("/a?", "/a/", false),
+    ("/???", "/aé€", true),
+    ("/??", "/aé€", false),
+    // *
+    ("/*", "/anything", true),
+    ("/*", "/", true),
+    ("/*", "/a/b", false),
+    ("/a/*", "/a/b", true),
+    ("/a/*", "/a/b/c", false),
+    ("/*/c", "/a/c", true),
+    ("/*b", "/ab", true),
+    ("/*b", "/b", true),
+    ("/*b", "/ba", false),
+    ("/b*", "/ba", true),
+    ("/b*", "/ab", false),
+    ("/*b*", "/abc", true),
+    ("/a*b*c", "/abbbc", true),
+    ("/a*b*c", "/acb", false),
+    ("/a**b", "/axyb", true),
+    ("/*a*a*a*a*a*b", "/aaaaab", true),
+    ("/*a*a*a*a*a*b", "/aaaaa", false),
+    // [abc]
+    ("/[abc]", "/b", true),
+    ("/[abc]", "/d", false),
+    ("/[abc]", "/ab", false),
+    ("/x[abc]y", "/xcy", true),
+    // ranges
+    ("/[a-c]", "/b", true),
+    ("/[a-c]", "/d", false),
+    ("/[0-9][0-9]", "/42", true),
+    ("/[0-9][0-9]", "/4x", false),
+    ("/[a-cx-z]", "/y", true),
+    ("/[a-cx-z]", "/m", false),
+    // literal '-' at a bracket edge
+    ("/[-a]", "/-", true),
+    ("/[-a]", "/a", true),
+    ("/[-a]", "/b", false),
+    ("/[a-]", "/-", true),
+    ("/[a-]", "/a", true),
+    ("/[a-]", "/b", false),
+    ("/[!-]", "/-", false),
+    ("/[!-]", "/x", true),
+    // negation
+    ("/[!abc]", "/d", true),
+    ("/[!abc]", "/a", false),
+    ("/[!a-c]", "/b", false),
+    ("/[!a-c]", "/z", true),
+    // '!' not first is literal
+    ("/[a!]", "/!", true),
+    ("/[a!]", "/a", true),
+    ("/[a!]", "/b", false),
+    // alternatives
+    ("/{foo,bar}", "/foo", true),
+    ("/{foo,bar}", "/bar", true),
+    ("/{foo,bar}", "/baz", false),
+    ("/{foo,bar}", "/foobar", false),
+    ("/x{a,ab}c", "/xabc", true),
+    ("/x{a,ab}c", "/xac", true),
+    ("/x{a,ab}c", "/xbc", false),
+    ("/{a,b}{c,d}", "/bd", true),
+    ("/{a,b}*", "/bzz", true),
+    ("/*{a,b}", "/zzb", true),
+    ("/*{a,b}", "/zzc", false),
+    ("/{single}", "/single", true),
+    // empty alternatives
+    ("/s{,s}", "/s", true),
+    ("/s{,s}", "/ss", true),
+    ("/s{,s}", "/sss", false),
+    ("/{,}", "/", true),
+    ("/{,}", "/a", false),
+    ("/{}x", "/x", true),
+    // `//`: any number of levels, none included
+    ("//b", "/b", true),
+    ("//b", "/a/b", true),
+    ("//b", "/a/x/b", true),
+    ("//b", "/a/b/c", false),
+    ("/a//b", "/a/b", true),
+    ("/a//b", "/a/x/y/b", true),
+    ("/a//b", "/x/a/b", false),
+    ("/a//b/c", "/a/b/b/c", true),
+    ("/a//b/c", "/a/b/c/c", false),
+    ("//b//d", "/a/b/c/d", true),
+    ("//b//d", "/b/d", true),
+    ("//b//d", "/d/b", false),
+    ("//*/c", "/a/b/c", true),
+    ("//[0-9]", "/a/b/7", true),
+    ("//[0-9]", "/a/7/b", false),
+    ("/a//*", "/a/x/y", true),
+    ("/a//*", "/a", false),
+];
+
+#[test]
+fn pattern_table() {
+    let mut failures = Vec::new();
+    for &(pattern, address, expected) in TABLE {
+        let compiled = Pattern::new(pattern).unwrap_or_else(|e| panic!("{pattern}: {e}"));
+        if compiled.matches(address) != expected {
+            failures.push((pattern, address, expected));
+        }
+    }
+    assert_eq!(failures, []);
+}
+
+#[test]
+fn invalid_patterns_are_errors() {
+    let cases: &[(&str, &str)] = &[
+        ("", "a pattern starts with '/'"),
+        ("a/b", "a pattern starts with '/'"),
+        ("/a/[bc", "unclosed '['"),
+        ("/a/{b,c", "unclosed '{'"),
+        ("/a/[b/c]", "unclosed '['"),
+        ("/a/{b/c}", "unclosed '{'"),
+        ("/a]", "']' without '['"),
+        ("/a}", "'}' without '{'"),
+        ("/[]", "empty '[]'"),
+        ("/[!]", "empty '[]'"),
+        ("/[z-a]", "reversed range in '[]'"),
+        ("/{a,{b}}", "nested '{'"),
+        ("/{a*,b}", "wildcards inside '{}' are not supported"),
+        ("/a,b", "',' outside '{}'"),
+        ("/a b", "space or '#' in a pattern"),
+        ("/a#", "space or '#' in a pattern"),
+        ("/a/", "empty last part (a trailing '/' or '//')"),
+        ("/a//", "empty last part (a trailing '/' or '//')"),
+        ("/", "empty last part (a trailing '/' or '//')"),
+        ("/a///b", "three or more '/' in a row"),
+    ];
+    for &(pattern, reason) in cases {
+        match Pattern::new(pattern) {
+            Err(Error::InvalidPattern { pattern: p, reason: r }) => {
+                assert_eq!((p.as_str(), r), (pattern, reason))
+            }
+            other => panic!("{pattern:?}: expected InvalidPattern, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn part_state_limit() {
+    let at_limit = format!("/*{}", "a".repeat(MAX_PART_STATES - 1));
+    assert!(Pattern::new(&at_limit).is_ok());
+    let over = format!("/*{}", "a".repeat(MAX_PART_STATES));
+    assert!(matches!(Pattern::new(&over), Err(Error::InvalidPattern { .. })));
+    // A long part without wildcards is not limited.
+    let literal = format!("/x/{}", "a".repeat(10_000));
+    assert!(Pattern::new(&literal).unwrap().matches(&literal));
+}
+
+#[test]
+fn pathological_patterns_finish() {
+    // Exponential with naive backtracking; here one pass over the part.
+    let pattern = Pattern::new("/*a*a*a*a*a*a*a*a*b").unwrap();
+    let long = format!("/{}", "a".repeat(100_000));
+    assert!(!pattern.matches(&long));
+    let deep = Pattern::new("//a//a//a//a//a//b").unwrap();
+    let levels = "/a".repeat(2_000);
+    assert!(!deep.matches(&levels));
+    assert!(deep.matches(&format!("{levels}/b")));
+}
+
+#[test]
+fn pattern_accessors() {
+    let p: Pattern = "/a/{b,c}".parse().unwrap();
+    assert_eq!(p.as_str(), "/a/{b,c}");
+    assert_eq!(p.to_string(), "/a/{b,c}");
+    assert!(!p.is_literal());
+    assert!(Pattern::new("/a/b").unwrap().is_literal());
+    assert_eq!(p, Pattern::new("/a/{b,c}").unwrap());
+}
+
+#[test]
+fn address_validation() {
+    for ok in ["/a", "/a/b/c", "/synth/1/freq", "/é/ü", "/a-b_c.d!"] {
+        assert!(validate_address(ok).is_ok(), "{ok}");
+    }
+    let cases: &[(&str, &str)] = &[
+        ("", "an address starts with '/'"),
+        ("a", "an address starts with '/'"),
+        ("/", "empty method name (\"//\", or a trailing '/')"),
+        ("/a/", "empty method name (\"//\", or a trailing '/')"),
+        ("/a//b", "empty method name (\"//\", or a trailing '/')"),
+        ("/a b", "a method name may not contain space # * , / ? [ ] { }"),
+        ("/a#", "a method name may not contain space # * , / ? [ ] { }"),
+        ("/a*", "a method name may not contain space # * , / ? [ ] { }"),
+        ("/a,", "a method name may not contain space # * , / ? [ ] { }"),
+        ("/a?", "a method name may not contain space # * , / ? [ ] { }"),
+        ("/[a]", "a method name may not contain space # * , / ? [ ] { }"),
+        ("/{a}", "a method name may not contain space # * , / ? [ ] { }"),
+    ];
+    for &(address, reason) in cases {
+        match validate_address(address) {
+            Err(Error::InvalidAddress { address: a, reason: r }) => {
+                assert_eq!((a.as_str(), r), (address, reason))
+            }
+            other => panic!("{address:?}: expected InvalidAddress, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn pattern_detection() {
+    for p in ["/a?", "/a*", "/[a]", "/{a}", "//a", "/a//b", "/a]"] {
+        assert!(is_pattern(p), "{p}");
+    }
+    for a in ["/a", "/a/b", "/a!-"] {
+        assert!(!is_pattern(a), "{a}");
+    }
+}
