@@ -32,9 +32,9 @@
 //! standard error with exit status 2, before anything is sent.
 
 use std::io::Write;
-use std::net::{TcpStream, ToSocketAddrs, UdpSocket};
 use std::process::ExitCode;
 
+use osc_serde::transport::{Framing, TcpClient, UdpClient};
 use osc_serde::{Color, Message, Midi, TimeTag, Value};
 
 const USAGE: &str = "usage: oscsend [--framing slip|length] HOST PORT ADDRESS [TYPES [VALUES...]]
@@ -49,15 +49,6 @@ enum Target {
     Udp(String),
     Tcp(String),
     Stdout,
-}
-
-/// How a packet is framed on a TCP stream.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Framing {
-    /// OSC 1.0: big-endian int32 size, then the packet.
-    Length,
-    /// OSC 1.1: SLIP (RFC 1055) with an END byte before and after.
-    Slip,
 }
 
 fn main() -> ExitCode {
@@ -243,61 +234,18 @@ fn hex_bytes(text: &str) -> Result<Vec<u8>, String> {
         .collect()
 }
 
-fn send(target: &Target, framing: Framing, packet: &[u8]) -> std::io::Result<()> {
+fn send(target: &Target, framing: Framing, packet: &[u8]) -> osc_serde::Result<()> {
     match target {
         Target::Stdout => {
             let mut out = std::io::stdout().lock();
             out.write_all(packet)?;
-            out.flush()
+            Ok(out.flush()?)
         }
-        Target::Udp(hostport) => {
-            let to = resolve(hostport)?;
-            let local = if to.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
-            let socket = UdpSocket::bind(local)?;
-            socket.send_to(packet, to)?;
-            Ok(())
-        }
+        Target::Udp(hostport) => UdpClient::new(hostport.as_str())?.send_bytes(packet),
         Target::Tcp(hostport) => {
-            let mut stream = TcpStream::connect(resolve(hostport)?)?;
-            stream.write_all(&frame(framing, packet))?;
-            stream.flush()?;
-            stream.shutdown(std::net::Shutdown::Write)
-        }
-    }
-}
-
-fn resolve(hostport: &str) -> std::io::Result<std::net::SocketAddr> {
-    hostport.to_socket_addrs()?.next().ok_or_else(|| {
-        std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!("{hostport} resolves to no address"),
-        )
-    })
-}
-
-/// The packet framed for a TCP stream.
-fn frame(framing: Framing, packet: &[u8]) -> Vec<u8> {
-    const END: u8 = 0xC0;
-    const ESC: u8 = 0xDB;
-    match framing {
-        Framing::Length => {
-            let mut out = Vec::with_capacity(4 + packet.len());
-            out.extend_from_slice(&(packet.len() as u32).to_be_bytes());
-            out.extend_from_slice(packet);
-            out
-        }
-        Framing::Slip => {
-            let mut out = Vec::with_capacity(packet.len() + 2);
-            out.push(END);
-            for &b in packet {
-                match b {
-                    END => out.extend_from_slice(&[ESC, 0xDC]),
-                    ESC => out.extend_from_slice(&[ESC, 0xDD]),
-                    _ => out.push(b),
-                }
-            }
-            out.push(END);
-            out
+            let mut client = TcpClient::connect_with(hostport.as_str(), framing)?;
+            client.send_bytes(packet)?;
+            client.close()
         }
     }
 }

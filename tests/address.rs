@@ -145,7 +145,10 @@ fn invalid_patterns_are_errors() {
     ];
     for &(pattern, reason) in cases {
         match Pattern::new(pattern) {
-            Err(Error::InvalidPattern { pattern: p, reason: r }) => {
+            Err(Error::InvalidPattern {
+                pattern: p,
+                reason: r,
+            }) => {
                 assert_eq!((p.as_str(), r), (pattern, reason))
             }
             other => panic!("{pattern:?}: expected InvalidPattern, got {other:?}"),
@@ -158,7 +161,10 @@ fn part_state_limit() {
     let at_limit = format!("/*{}", "a".repeat(MAX_PART_STATES - 1));
     assert!(Pattern::new(&at_limit).is_ok());
     let over = format!("/*{}", "a".repeat(MAX_PART_STATES));
-    assert!(matches!(Pattern::new(&over), Err(Error::InvalidPattern { .. })));
+    assert!(matches!(
+        Pattern::new(&over),
+        Err(Error::InvalidPattern { .. })
+    ));
     // A long part without wildcards is not limited.
     let literal = format!("/x/{}", "a".repeat(10_000));
     assert!(Pattern::new(&literal).unwrap().matches(&literal));
@@ -197,17 +203,41 @@ fn address_validation() {
         ("/", "empty method name (\"//\", or a trailing '/')"),
         ("/a/", "empty method name (\"//\", or a trailing '/')"),
         ("/a//b", "empty method name (\"//\", or a trailing '/')"),
-        ("/a b", "a method name may not contain space # * , / ? [ ] { }"),
-        ("/a#", "a method name may not contain space # * , / ? [ ] { }"),
-        ("/a*", "a method name may not contain space # * , / ? [ ] { }"),
-        ("/a,", "a method name may not contain space # * , / ? [ ] { }"),
-        ("/a?", "a method name may not contain space # * , / ? [ ] { }"),
-        ("/[a]", "a method name may not contain space # * , / ? [ ] { }"),
-        ("/{a}", "a method name may not contain space # * , / ? [ ] { }"),
+        (
+            "/a b",
+            "a method name may not contain space # * , / ? [ ] { }",
+        ),
+        (
+            "/a#",
+            "a method name may not contain space # * , / ? [ ] { }",
+        ),
+        (
+            "/a*",
+            "a method name may not contain space # * , / ? [ ] { }",
+        ),
+        (
+            "/a,",
+            "a method name may not contain space # * , / ? [ ] { }",
+        ),
+        (
+            "/a?",
+            "a method name may not contain space # * , / ? [ ] { }",
+        ),
+        (
+            "/[a]",
+            "a method name may not contain space # * , / ? [ ] { }",
+        ),
+        (
+            "/{a}",
+            "a method name may not contain space # * , / ? [ ] { }",
+        ),
     ];
     for &(address, reason) in cases {
         match validate_address(address) {
-            Err(Error::InvalidAddress { address: a, reason: r }) => {
+            Err(Error::InvalidAddress {
+                address: a,
+                reason: r,
+            }) => {
                 assert_eq!((a.as_str(), r), (address, reason))
             }
             other => panic!("{address:?}: expected InvalidAddress, got {other:?}"),
