@@ -13,10 +13,13 @@ use std::net::UdpSocket;
 use std::process::Command;
 
 use interop_support::{our_dump, our_oscsend, python, without_time, Proc, WAIT};
-use osc_serde::{Bundle, Color, Message, Midi, Packet, TimeTag, Value};
+use osc_serde::dispatch::Context;
+use osc_serde::transport::Server;
+use osc_serde::{Bundle, Color, Dispatcher, Message, Midi, Packet, TimeTag, Value};
 
-/// Runs a Python snippet with `args` to completion and asserts success.
-fn run_python(script: &str, args: &[&str]) {
+/// Runs a Python snippet with `args` to completion, asserts success and
+/// returns its standard output.
+fn run_python(script: &str, args: &[&str]) -> String {
     let out = Command::new(python())
         .args(["-c", script])
         .args(args)
@@ -29,6 +32,7 @@ fn run_python(script: &str, args: &[&str]) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
 /// Starts a Python server snippet that prints its port on the first line.
@@ -228,4 +232,50 @@ fn python_tcp_client_in_both_modes_to_our_tcp_receiver() {
         let timetag = TimeTag::new(1_000_000_000 + 2_208_988_800, 0x8000_0000);
         assert_eq!(dump.line(), format!("{timetag} /tcp/bundled "));
     }
+}
+
+/// python-osc's clients send `/ping` and print the reply they read.
+const PING_CLIENTS: &str = r#"
+import sys
+from pythonosc.udp_client import SimpleUDPClient
+from pythonosc.tcp_client import SimpleTCPClient
+from pythonosc.osc_message import OscMessage
+
+udp = SimpleUDPClient("127.0.0.1", int(sys.argv[1]))
+udp.send_message("/ping", [41, "udp"])
+reply = OscMessage(udp.receive(10))
+print(reply.address, repr(reply.params))
+for mode in ("1.0", "1.1"):
+    tcp = SimpleTCPClient("127.0.0.1", int(sys.argv[2]), mode=mode)
+    tcp.send_message("/ping", [1, mode])
+    for frame in tcp.receive(10):
+        reply = OscMessage(frame)
+        print(reply.address, repr(reply.params))
+    tcp.close()
+"#;
+
+#[test]
+fn our_servers_reply_is_read_by_python_clients() {
+    let mut dispatcher = Dispatcher::new();
+    dispatcher
+        .map_with_context("/ping", |ctx: &Context, (n, via): (i32, String)| {
+            ctx.reply_to("/pong", &(n + 1, via, 0.5f32))
+        })
+        .unwrap();
+    let mut server = Server::new(dispatcher).unwrap();
+    let udp = server.bind_udp("127.0.0.1:0").unwrap();
+    let tcp = server.listen_tcp("127.0.0.1:0").unwrap();
+    let handle = server.spawn().unwrap();
+
+    let printed = run_python(
+        PING_CLIENTS,
+        &[&udp.port().to_string(), &tcp.port().to_string()],
+    );
+    assert_eq!(
+        printed,
+        "/pong [42, 'udp', 0.5]\n/pong [2, '1.0', 0.5]\n/pong [2, '1.1', 0.5]\n"
+    );
+    handle.stop().unwrap();
+    let server = handle.join().unwrap();
+    assert_eq!((server.stats().packets, server.stats().errors), (3, 0));
 }
