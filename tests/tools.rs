@@ -265,7 +265,7 @@ fn oscdump_stamps_bundles_with_their_timetag_and_goes_on_after_malformed_packets
 #[test]
 fn oscdump_holds_a_future_bundle_until_it_is_due() {
     let (mut dump, port) = our_dump("osc.udp", &[]);
-    let due = TimeTag::after(Duration::from_millis(500));
+    let due = TimeTag::after(Duration::from_secs(1));
     let later = Bundle::new(due).message(Message::new("/later"));
     send_udp(port, &later.to_bytes().unwrap());
     send_udp(port, &Message::new("/sooner").to_bytes().unwrap());
@@ -283,6 +283,17 @@ fn oscdump_raw_writes_the_packets_bytes() {
     send_udp(port, b"not osc"); // raw mode does not parse
     assert_eq!(dump.bytes(bytes.len()), bytes);
     assert_eq!(dump.bytes(7), b"not osc");
+}
+
+#[test]
+fn oscdump_raw_over_tcp_writes_each_frames_packet() {
+    let (mut dump, port) = our_dump("osc.tcp", &["-r"]);
+    let url = format!("osc.tcp://127.0.0.1:{port}");
+    let packet = b"/raw\0\0\0\0,b\0\0\0\0\0\x02\xc0\xdb\0\0";
+    for framing in ["slip", "length"] {
+        our_oscsend(&["--framing", framing, &url, "/raw", "b", "c0db"]);
+        assert_eq!(dump.bytes(packet.len()), packet, "{framing}");
+    }
 }
 
 #[test]
