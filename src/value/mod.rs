@@ -496,19 +496,24 @@ impl fmt::Display for Value {
         match self {
             Value::Int(v) => write!(f, "{v}"),
             Value::Long(v) => write!(f, "{v}"),
-            Value::Float(v) => write!(f, "{v:.6}"),
-            Value::Double(v) => write!(f, "{v:.6}"),
+            Value::Float(v) => write_c_float(f, f64::from(*v)),
+            Value::Double(v) => write_c_float(f, *v),
             Value::String(s) => write!(f, "\"{s}\""),
             Value::Symbol(s) => write!(f, "'{s}"),
             Value::Char(c) => write!(f, "'{c}'"),
             Value::Blob(b) if b.len() <= 12 => {
-                write!(f, "[{}b", b.len())?;
-                for byte in b {
+                // liblo prints "[%db " and the bytes space-separated, so an
+                // empty blob is "[0b ]".
+                write!(f, "[{}b ", b.len())?;
+                for (i, byte) in b.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
                     // C's "%#02x": 0 prints "00", others "0x.." without padding.
                     if *byte == 0 {
-                        f.write_str(" 00")?;
+                        f.write_str("00")?;
                     } else {
-                        write!(f, " {byte:#x}")?;
+                        write!(f, "{byte:#x}")?;
                     }
                 }
                 f.write_str("]")
@@ -539,6 +544,53 @@ impl fmt::Display for Value {
                 }
                 f.write_str("]")
             }
+        }
+    }
+}
+
+/// Writes `v` as C's `printf("%f")` does: six decimals, `inf`/`-inf`, and
+/// `nan`/`-nan` by the sign bit (Rust would print `NaN`).
+fn write_c_float(f: &mut fmt::Formatter<'_>, v: f64) -> fmt::Result {
+    if v.is_nan() {
+        f.write_str(if v.is_sign_negative() { "-nan" } else { "nan" })
+    } else {
+        write!(f, "{v:.6}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each expected string is what liblo 0.31's `oscdump` printed for the
+    /// same argument.
+    #[test]
+    fn display_matches_liblo_oscdump() {
+        let cases: [(Value, &str); 12] = [
+            (
+                Value::Blob(vec![0, 1, 0x7f, 0x80, 0xff]),
+                "[5b 00 0x1 0x7f 0x80 0xff]",
+            ),
+            (Value::Blob(vec![]), "[0b ]"),
+            (
+                Value::Blob((0..12).collect()),
+                "[12b 00 0x1 0x2 0x3 0x4 0x5 0x6 0x7 0x8 0x9 0xa 0xb]",
+            ),
+            (Value::Blob((0..13).collect()), "[13 byte blob]"),
+            (Value::Float(f32::NAN), "nan"),
+            (Value::Float(f32::INFINITY), "inf"),
+            (Value::Float(-0.0), "-0.000000"),
+            (Value::Float(1e20), "100000002004087734272.000000"),
+            (Value::Double(-f64::NAN), "-nan"),
+            (Value::Float(0.1), "0.100000"),
+            (Value::TimeTag(TimeTag::new(1, 2)), "00000001.00000002"),
+            (
+                Value::Midi(Midi::from_u32(0x00903c64)),
+                "MIDI [0x00 0x90 0x3c 0x64]",
+            ),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(value.to_string(), expected, "{value:?}");
         }
     }
 }
