@@ -47,15 +47,24 @@ pub const fn blob_size(len: usize) -> usize {
 /// stop at the first NUL. Encoders check this with [`check_str`] first.
 #[inline]
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    let end = out.len() + str_size(s);
     out.extend_from_slice(s.as_bytes());
-    let pad = str_size(s) - s.len();
-    out.extend_from_slice(&[0u8; 4][..pad]);
+    pad_to(out, end);
+}
+
+/// Zero-fills `out` up to `end`, at most 4 bytes on. A fixed 4-byte append
+/// and a truncate compile to two stores, where a variable-length fill was a
+/// call to `memset`.
+#[inline]
+fn pad_to(out: &mut Vec<u8>, end: usize) {
+    out.extend_from_slice(&[0u8; 4]);
+    out.truncate(end);
 }
 
 /// Refuses strings with an interior NUL, which OSC strings cannot carry.
 #[inline]
 pub fn check_str(s: &str) -> Result<()> {
-    if s.as_bytes().contains(&0) {
+    if find_nul(s.as_bytes()).is_some() {
         Err(Error::Custom(format!(
             "string {s:?} contains a NUL byte, which OSC strings cannot carry"
         )))
@@ -72,8 +81,9 @@ pub fn check_str(s: &str) -> Result<()> {
 pub fn write_blob(out: &mut Vec<u8>, bytes: &[u8]) -> Result<()> {
     let len = i32::try_from(bytes.len()).map_err(|_| Error::Unsupported("a blob over 2 GiB"))?;
     write_i32(out, len);
+    let end = out.len() + padded(bytes.len());
     out.extend_from_slice(bytes);
-    out.extend_from_slice(&[0u8; 4][..padded(bytes.len()) - bytes.len()]);
+    pad_to(out, end);
     Ok(())
 }
 
