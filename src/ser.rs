@@ -57,18 +57,13 @@ fn encode_single_pass<T: Serialize + ?Sized>(
     address: Option<&str>,
     value: &T,
 ) -> Result<()> {
-    let mut ser = Serializer::new(out, Pass::Single);
-    if let Some(address) = address {
-        ser.begin_message(address)?;
-    }
-    value.serialize(&mut ser)?;
     let Serializer {
         tag_start,
         reserved,
         tags,
         tag_count,
         ..
-    } = ser;
+    } = serialize_message(out, Pass::Single, address, value)?;
     let Some(comma) = tag_start else {
         return Err(Error::NoAddress);
     };
@@ -90,17 +85,29 @@ fn encode_single_pass<T: Serialize + ?Sized>(
     Ok(())
 }
 
+/// Runs `pass` over the message: the given address, if any, then `value`.
+#[inline]
+fn serialize_message<'o, T: Serialize + ?Sized>(
+    out: &'o mut Vec<u8>,
+    pass: Pass,
+    address: Option<&str>,
+    value: &T,
+) -> Result<Serializer<'o>> {
+    let mut ser = Serializer::new(out, pass);
+    if let Some(address) = address {
+        ser.begin_message(address)?;
+    }
+    value.serialize(&mut ser)?;
+    Ok(ser)
+}
+
 fn encode_two_pass<T: Serialize + ?Sized>(
     out: &mut Vec<u8>,
     address: Option<&str>,
     value: &T,
 ) -> Result<()> {
-    let mut ser = Serializer::new(out, Pass::Tags);
-    if let Some(address) = address {
-        ser.begin_message(address)?;
-    }
-    value.serialize(&mut ser)?;
-    let tag_start = ser.tag_start.ok_or(Error::NoAddress)?;
+    let tags_pass = serialize_message(out, Pass::Tags, address, value)?;
+    let tag_start = tags_pass.tag_start.ok_or(Error::NoAddress)?;
     let tag_len = out.len() - tag_start;
     out.resize(tag_start + wire::padded(tag_len + 1), 0);
     let mut ser = Serializer::new(out, Pass::Data);
@@ -776,6 +783,26 @@ mod tests {
             assert!(single_pass_ok(Some("/seq"), &items));
             assert_eq!(one, two, "{n} items");
         }
+    }
+
+    /// A sequence that announces more items than it has: the room kept for
+    /// the tags is too large and the data moves back.
+    #[test]
+    fn single_pass_handles_an_overstated_length() {
+        struct Overstated;
+        impl Serialize for Overstated {
+            fn serialize<S: ser::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq;
+                let mut seq = s.serialize_seq(Some(10))?;
+                seq.serialize_element(&7)?;
+                seq.end()
+            }
+        }
+        let [(r1, one), (r2, two)] = both(Some("/o"), &Overstated);
+        assert!(r1.is_ok() && r2.is_ok());
+        assert!(single_pass_ok(Some("/o"), &Overstated));
+        assert_eq!(one, two);
+        assert_eq!(&one[3..], b"/o\0\0,i\0\0\0\0\0\x07");
     }
 
     #[test]
