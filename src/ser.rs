@@ -57,48 +57,24 @@ fn encode_single_pass<T: Serialize + ?Sized>(
     address: Option<&str>,
     value: &T,
 ) -> Result<()> {
-    let Serializer {
-        tag_start,
-        reserved,
-        tags,
-        tag_count,
-        ..
-    } = serialize_message(out, Pass::Single, address, value)?;
-    let Some(comma) = tag_start else {
-        return Err(Error::NoAddress);
-    };
-    // The tag string: ',', the tags, a NUL, padding to 4.
-    let needed = wire::padded(tag_count + 2);
-    if needed != reserved {
-        let data_start = comma + reserved;
-        let end = out.len();
-        if needed > reserved {
-            out.resize(end + needed - reserved, 0);
-            out.copy_within(data_start..end, comma + needed);
-        } else {
-            out.copy_within(data_start..end, comma + needed);
-            out.truncate(end - (reserved - needed));
-        }
-    }
-    // `tags` is zero past the last tag, so this also writes the padding.
-    out[comma + 1..comma + needed].copy_from_slice(&tags[..needed - 1]);
-    Ok(())
+    // The serializer stays in place and is used by reference: moving it
+    // (its tag buffer) around cost store-forwarding stalls.
+    let mut ser = Serializer::new(out, Pass::Single);
+    serialize_message(&mut ser, address, value)?;
+    ser.write_kept_tags()
 }
 
-/// Runs `pass` over the message: the given address, if any, then `value`.
+/// Runs a pass over the message: the given address, if any, then `value`.
 #[inline]
-fn serialize_message<'o, T: Serialize + ?Sized>(
-    out: &'o mut Vec<u8>,
-    pass: Pass,
+fn serialize_message<T: Serialize + ?Sized>(
+    ser: &mut Serializer<'_>,
     address: Option<&str>,
     value: &T,
-) -> Result<Serializer<'o>> {
-    let mut ser = Serializer::new(out, pass);
+) -> Result<()> {
     if let Some(address) = address {
         ser.begin_message(address)?;
     }
-    value.serialize(&mut ser)?;
-    Ok(ser)
+    value.serialize(ser)
 }
 
 fn encode_two_pass<T: Serialize + ?Sized>(
@@ -106,7 +82,8 @@ fn encode_two_pass<T: Serialize + ?Sized>(
     address: Option<&str>,
     value: &T,
 ) -> Result<()> {
-    let tags_pass = serialize_message(out, Pass::Tags, address, value)?;
+    let mut tags_pass = Serializer::new(out, Pass::Tags);
+    serialize_message(&mut tags_pass, address, value)?;
     let tag_start = tags_pass.tag_start.ok_or(Error::NoAddress)?;
     let tag_len = out.len() - tag_start;
     out.resize(tag_start + wire::padded(tag_len + 1), 0);
@@ -193,6 +170,33 @@ impl<'o> Serializer<'o> {
             self.out.extend_from_slice(&[0; 3]);
             self.reserved = 4;
         }
+        Ok(())
+    }
+
+    /// Ends the single pass: puts the kept tags in the room left for them,
+    /// first moving the data if the room is not the right size.
+    #[inline]
+    fn write_kept_tags(&mut self) -> Result<()> {
+        let Some(comma) = self.tag_start else {
+            return Err(Error::NoAddress);
+        };
+        let out = &mut *self.out;
+        // The tag string: ',', the tags, a NUL, padding to 4.
+        let needed = wire::padded(self.tag_count + 2);
+        let reserved = self.reserved;
+        if needed != reserved {
+            let data_start = comma + reserved;
+            let end = out.len();
+            if needed > reserved {
+                out.resize(end + needed - reserved, 0);
+                out.copy_within(data_start..end, comma + needed);
+            } else {
+                out.copy_within(data_start..end, comma + needed);
+                out.truncate(end - (reserved - needed));
+            }
+        }
+        // `tags` is zero past the last tag, so this also writes the padding.
+        out[comma + 1..comma + needed].copy_from_slice(&self.tags[..needed - 1]);
         Ok(())
     }
 
