@@ -19,10 +19,12 @@ use crate::wire;
 
 /// Decodes one message from `bytes` into `T`: see the crate docs for the
 /// mapping. All arguments must be consumed.
+#[inline]
 pub(crate) fn from_slice<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
     from_message_ref(MessageRef::from_bytes(bytes)?)
 }
 
+#[inline]
 pub(crate) fn from_message_ref<'de, T: Deserialize<'de>>(msg: MessageRef<'de>) -> Result<T> {
     let mut de = Deserializer {
         address: msg.address(),
