@@ -96,8 +96,10 @@ impl<'a> ArgCursor<'a> {
             b'd' => ValueRef::Double(wire::read_f64(d)?),
             b'S' => ValueRef::Symbol(wire::read_str(d)?),
             b'c' => {
-                let code = wire::read_u32(d)?;
-                ValueRef::Char(char::from_u32(code).ok_or(Error::InvalidSpecial("char"))?)
+                let Some(c) = char::from_u32(wire::read_u32(d)?) else {
+                    return Err(Error::InvalidSpecial("char"));
+                };
+                ValueRef::Char(c)
             }
             b'r' => ValueRef::Color(Color::from_u32(wire::read_u32(d)?)),
             b'm' => ValueRef::Midi(Midi::from_u32(wire::read_u32(d)?)),
@@ -148,6 +150,7 @@ impl<'a> ArgCursor<'a> {
     }
 
     /// Errors unless every tag and byte was consumed.
+    #[inline]
     pub fn finish(&self) -> Result<()> {
         if !self.tags.is_empty() {
             return Err(self.too_many());

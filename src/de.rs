@@ -15,6 +15,7 @@ use crate::args::ArgCursor;
 use crate::error::{Error, Result};
 use crate::message::{MessageRef, MESSAGE_NAME};
 use crate::value::{names, tag_name, ValueRef};
+use crate::wire;
 
 /// Decodes one message from `bytes` into `T`: see the crate docs for the
 /// mapping. All arguments must be consumed.
@@ -44,11 +45,28 @@ pub struct Deserializer<'de> {
 }
 
 impl<'de> Deserializer<'de> {
+    #[inline]
     fn index(&self) -> usize {
         self.cursor.index
     }
 
+    /// Reads the next argument with `read` if its tag is exactly `tag`: the
+    /// common case of a field whose type matches what was sent, taken
+    /// without going through [`ValueRef`]. `None` leaves the argument for
+    /// the general path (widenings, error messages).
+    #[inline]
+    fn exact<T>(&mut self, tag: u8, read: fn(&mut &'de [u8]) -> Result<T>) -> Option<Result<T>> {
+        if self.cursor.peek() != Some(tag) {
+            return None;
+        }
+        self.cursor.bump();
+        let value = read(&mut self.cursor.data);
+        self.cursor.index += 1;
+        Some(value)
+    }
+
     /// Takes the next argument's tag, or says that there is none.
+    #[inline]
     fn next_tag(&mut self, expected: &'static str) -> Result<u8> {
         match self.cursor.peek() {
             Some(b']') | None => Err(Error::MissingArgument {
@@ -71,6 +89,7 @@ impl<'de> Deserializer<'de> {
     }
 
     /// Reads the next argument as a scalar, expecting `expected`.
+    #[inline]
     fn scalar(&mut self, expected: &'static str) -> Result<ValueRef<'de>> {
         let tag = self.next_tag(expected)?;
         if tag == b'[' {
@@ -95,9 +114,13 @@ impl<'de> Deserializer<'de> {
         }
     }
 
+    #[inline]
     fn fit<T: TryFrom<i64>>(&mut self, target: &'static str) -> Result<T> {
         let index = self.index();
-        let v = self.integer(target)?;
+        let v = match self.exact(b'i', wire::read_i32) {
+            Some(v) => v?.into(),
+            None => self.integer(target)?,
+        };
         T::try_from(v).map_err(|_| Error::OutOfRange {
             index,
             field: None,
@@ -131,6 +154,7 @@ impl<'de> Deserializer<'de> {
 
     /// Handles the top level of a struct-like target: checks an address
     /// name and leaves `top` for the fields.
+    #[inline]
     fn enter_message(&mut self, name: &'static str) -> Result<()> {
         if name.starts_with('/') && name != self.address {
             return Err(Error::AddressMismatch {
@@ -144,6 +168,7 @@ impl<'de> Deserializer<'de> {
 
     /// The items of a compound target: at the top level the arguments, below
     /// it an OSC array. `len` is the item count of a struct or tuple.
+    #[inline]
     fn compound<V: Visitor<'de>>(&mut self, len: Option<usize>, visitor: V) -> Result<V::Value> {
         if self.top {
             self.top = false;
@@ -213,6 +238,7 @@ struct Items<'a, 'de> {
 impl<'de> de::SeqAccess<'de> for Items<'_, 'de> {
     type Error = Error;
 
+    #[inline]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
         if let Some(remaining) = &mut self.remaining {
             if *remaining == 0 {
@@ -463,22 +489,17 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         // An `f` is handed over as read: widening it to f64 and back would
         // quiet a signalling NaN and change its bits.
-        if self.cursor.peek() == Some(b'f') {
-            let index = self.index();
-            return match self.scalar("float32")? {
-                ValueRef::Float(v) => visitor.visit_f32(v),
-                other => Err(Error::TypeMismatch {
-                    index,
-                    expected: "float32",
-                    found: other.tag() as char,
-                }),
-            };
+        if let Some(v) = self.exact(b'f', wire::read_f32) {
+            return visitor.visit_f32(v?);
         }
         let v = self.float("float32", |v| f64::from(v as f32) == v)?;
         visitor.visit_f32(v as f32)
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if let Some(v) = self.exact(b'd', wire::read_f64) {
+            return visitor.visit_f64(v?);
+        }
         // `float` has already refused integers that f64 cannot hold exactly.
         let v = self.float("float64", |_| true)?;
         visitor.visit_f64(v)
@@ -499,6 +520,9 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if let Some(s) = self.exact(b's', wire::read_str) {
+            return visitor.visit_borrowed_str(s?);
+        }
         let index = self.index();
         match self.scalar("string (s)")? {
             ValueRef::String(s) | ValueRef::Symbol(s) => visitor.visit_borrowed_str(s),
@@ -515,6 +539,9 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if let Some(b) = self.exact(b'b', wire::read_blob) {
+            return visitor.visit_borrowed_bytes(b?);
+        }
         let index = self.index();
         match self.scalar("blob (b)")? {
             ValueRef::Blob(b) => visitor.visit_borrowed_bytes(b),
@@ -687,10 +714,12 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             while self.cursor.next_value()?.is_some() {}
             return visitor.visit_unit();
         }
-        self.cursor.next_value()?.ok_or(Error::MissingArgument {
-            index: self.index(),
-            expected: "an argument",
-        })?;
+        self.cursor
+            .next_value()?
+            .ok_or_else(|| Error::MissingArgument {
+                index: self.index(),
+                expected: "an argument",
+            })?;
         visitor.visit_unit()
     }
 

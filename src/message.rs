@@ -191,6 +191,7 @@ impl<'a> MessageRef<'a> {
     /// A message without a type tag string (allowed of old OSC 1.0
     /// senders) has no arguments; any bytes after its address are ignored,
     /// since without tags they cannot be interpreted.
+    #[inline]
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self> {
         if bytes.first() != Some(&b'/') {
             return Err(if bytes.starts_with(b"#bundle\0") {

@@ -47,15 +47,24 @@ pub const fn blob_size(len: usize) -> usize {
 /// stop at the first NUL. Encoders check this with [`check_str`] first.
 #[inline]
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    let end = out.len() + str_size(s);
     out.extend_from_slice(s.as_bytes());
-    let pad = str_size(s) - s.len();
-    out.extend_from_slice(&[0u8; 4][..pad]);
+    pad_to(out, end);
+}
+
+/// Zero-fills `out` up to `end`, at most 4 bytes on. A fixed 4-byte append
+/// and a truncate compile to two stores, where a variable-length fill was a
+/// call to `memset`.
+#[inline]
+fn pad_to(out: &mut Vec<u8>, end: usize) {
+    out.extend_from_slice(&[0u8; 4]);
+    out.truncate(end);
 }
 
 /// Refuses strings with an interior NUL, which OSC strings cannot carry.
 #[inline]
 pub fn check_str(s: &str) -> Result<()> {
-    if s.as_bytes().contains(&0) {
+    if find_nul(s.as_bytes()).is_some() {
         Err(Error::Custom(format!(
             "string {s:?} contains a NUL byte, which OSC strings cannot carry"
         )))
@@ -72,8 +81,9 @@ pub fn check_str(s: &str) -> Result<()> {
 pub fn write_blob(out: &mut Vec<u8>, bytes: &[u8]) -> Result<()> {
     let len = i32::try_from(bytes.len()).map_err(|_| Error::Unsupported("a blob over 2 GiB"))?;
     write_i32(out, len);
+    let end = out.len() + padded(bytes.len());
     out.extend_from_slice(bytes);
-    out.extend_from_slice(&[0u8; 4][..padded(bytes.len()) - bytes.len()]);
+    pad_to(out, end);
     Ok(())
 }
 
@@ -128,7 +138,7 @@ pub fn take<'a>(input: &mut &'a [u8], n: usize) -> Result<&'a [u8]> {
 fn take4(input: &mut &[u8]) -> Result<[u8; 4]> {
     let (head, rest) = input
         .split_first_chunk::<4>()
-        .ok_or(Error::end(4, input.len()))?;
+        .ok_or_else(|| Error::end(4, input.len()))?;
     *input = rest;
     Ok(*head)
 }
@@ -137,7 +147,7 @@ fn take4(input: &mut &[u8]) -> Result<[u8; 4]> {
 fn take8(input: &mut &[u8]) -> Result<[u8; 8]> {
     let (head, rest) = input
         .split_first_chunk::<8>()
-        .ok_or(Error::end(8, input.len()))?;
+        .ok_or_else(|| Error::end(8, input.len()))?;
     *input = rest;
     Ok(*head)
 }
@@ -148,13 +158,35 @@ fn take8(input: &mut &[u8]) -> Result<[u8; 8]> {
 /// some senders leave garbage there and nothing is gained by refusing it.
 #[inline]
 pub fn read_str_bytes<'a>(input: &mut &'a [u8]) -> Result<&'a [u8]> {
-    let nul = input
-        .iter()
-        .position(|&b| b == 0)
-        .ok_or(Error::UnterminatedString)?;
+    // Not `ok_or`: building the error eagerly costs a drop on every call.
+    let Some(nul) = find_nul(input) else {
+        return Err(Error::UnterminatedString);
+    };
     let size = padded(nul + 1);
     let bytes = take(input, size)?;
     Ok(&bytes[..nul])
+}
+
+/// Position of the first NUL in `bytes`. OSC strings are short and padded
+/// to 4, so this looks at 4 bytes at a time (the classic "has a zero byte"
+/// word test) rather than one: the per-byte loop was the largest cost of
+/// parsing a small message.
+#[inline]
+fn find_nul(bytes: &[u8]) -> Option<usize> {
+    let mut words = bytes.chunks_exact(4);
+    let mut offset = 0;
+    for word in &mut words {
+        let w = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+        // Nonzero exactly when some byte of `w` is zero; in little-endian
+        // order the lowest set bit marks the first zero byte.
+        let zero = w.wrapping_sub(0x0101_0101) & !w & 0x8080_8080;
+        if zero != 0 {
+            return Some(offset + zero.trailing_zeros() as usize / 8);
+        }
+        offset += 4;
+    }
+    let tail = words.remainder();
+    tail.iter().position(|&b| b == 0).map(|i| offset + i)
 }
 
 /// Reads an OSC string (UTF-8, NUL-terminated, padded to 4).
@@ -172,7 +204,7 @@ pub fn read_blob<'a>(input: &mut &'a [u8]) -> Result<&'a [u8]> {
     let size = usize::try_from(len)
         .ok()
         .filter(|&n| padded(n) <= input.len())
-        .ok_or(Error::BadLength {
+        .ok_or_else(|| Error::BadLength {
             length: len.into(),
             remaining: input.len(),
         })?;
@@ -242,6 +274,28 @@ mod tests {
             assert_eq!(read_str(&mut cur).unwrap(), s);
             assert!(cur.is_empty());
         }
+    }
+
+    #[test]
+    fn find_nul_matches_a_byte_scan() {
+        let mut bytes = [1u8; 11];
+        assert_eq!(find_nul(&bytes), None);
+        // Fillers next to a zero byte that can fool the word test, and a
+        // second zero that must not be reported instead of the first.
+        for fill in [0x01, 0x80, 0xff] {
+            for len in 0..=bytes.len() {
+                for nul in 0..len {
+                    bytes = [fill; 11];
+                    bytes[nul] = 0;
+                    if nul + 2 < len {
+                        bytes[nul + 2] = 0;
+                    }
+                    assert_eq!(find_nul(&bytes[..len]), Some(nul), "{fill} {len} {nul}");
+                }
+            }
+        }
+        assert_eq!(find_nul(b"\x01\x01\x01\x01\x01\x00"), Some(5));
+        assert_eq!(find_nul(b"\xff\x80\x01\x00"), Some(3));
     }
 
     #[test]

@@ -1,0 +1,124 @@
+//! Runs the fuzz checks (fuzz/checks.rs) on every committed seed in
+//! fuzz/corpus/, so the properties the fuzzers hunt for are also checked by
+//! a plain `cargo test`, without nightly flags or libFuzzer.
+
+#[path = "../fuzz/checks.rs"]
+mod checks;
+
+use std::path::{Path, PathBuf};
+
+/// Every file under fuzz/corpus/<target>/, sorted for stable output.
+fn seeds(target: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("corpus entry").path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+/// All seeds of all targets: each check runs on every seed, since any
+/// input is a valid input for any target.
+fn all_seeds() -> Vec<(PathBuf, Vec<u8>)> {
+    ["decode_packet", "from_slice_typed", "roundtrip"]
+        .iter()
+        .flat_map(|t| seeds(t))
+        .map(|p| {
+            let bytes = std::fs::read(&p).expect("read seed");
+            (p, bytes)
+        })
+        .collect()
+}
+
+fn run(check: fn(&[u8])) {
+    let seeds = all_seeds();
+    assert!(seeds.len() >= 30, "corpus went missing: {}", seeds.len());
+    for (path, bytes) in &seeds {
+        let result = std::panic::catch_unwind(|| check(bytes));
+        assert!(result.is_ok(), "check failed on seed {}", path.display());
+    }
+}
+
+#[test]
+fn decode_packet_seeds() {
+    run(checks::check_decode_packet);
+}
+
+#[test]
+fn from_slice_typed_seeds() {
+    run(checks::check_from_slice_typed);
+}
+
+#[test]
+fn roundtrip_seeds() {
+    run(checks::check_roundtrip);
+}
+
+/// The seeds are not all rejected: the corpus holds valid messages and
+/// bundles of every kind, so the checks above exercise the success paths.
+#[test]
+fn corpus_has_valid_packets_of_every_tag() {
+    let mut tags = std::collections::BTreeSet::new();
+    let mut bundles = 0;
+    for (_, bytes) in all_seeds() {
+        match osc_serde::Packet::from_bytes(&bytes) {
+            Ok(osc_serde::Packet::Message(m)) => tags.extend(m.type_tags().chars()),
+            Ok(osc_serde::Packet::Bundle(_)) => bundles += 1,
+            Err(_) => {}
+        }
+    }
+    let all: std::collections::BTreeSet<char> = "ifsbhtdScrmTFNI[]".chars().collect();
+    assert_eq!(tags, all);
+    assert!(bundles >= 3, "only {bundles} valid bundles");
+}
+
+/// The typed seeds reach the success paths of the typed decoders, so the
+/// typed round trips in `check_from_slice_typed` are really exercised.
+#[test]
+fn typed_seeds_decode() {
+    let seed = |name: &str| {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fuzz/corpus/from_slice_typed")
+                .join(name),
+        )
+        .expect("seed")
+    };
+    let freq = seed("freq");
+    assert!(osc_serde::from_slice::<checks::Freq>(&freq).is_ok());
+    assert!(osc_serde::from_slice::<checks::Command>(&freq).is_ok());
+    for name in ["mix", "mix_trailing_none"] {
+        let mix = seed(name);
+        assert!(
+            osc_serde::from_slice::<checks::Mixed>(&mix).is_ok(),
+            "{name}"
+        );
+        assert!(
+            osc_serde::from_slice::<checks::Command>(&mix).is_ok(),
+            "{name}"
+        );
+    }
+    for name in ["name", "stop", "pair", "pair_char", "freq_widened"] {
+        let bytes = seed(name);
+        assert!(
+            osc_serde::from_slice::<checks::Command>(&bytes).is_ok(),
+            "{name}"
+        );
+    }
+    for name in ["tuple_arrays", "tuple_none"] {
+        let bytes = seed(name);
+        let r = osc_serde::from_slice::<(i32, Option<f32>, Vec<Vec<i64>>)>(&bytes);
+        assert!(r.is_ok(), "{name}: {r:?}");
+    }
+    for name in ["freq_wrong_type", "freq_truncated", "stop_with_args"] {
+        let bytes = seed(name);
+        assert!(
+            osc_serde::from_slice::<checks::Command>(&bytes).is_err(),
+            "{name}"
+        );
+    }
+}
