@@ -50,7 +50,10 @@ pub fn decode_events<'a>(
         loop {
             let before = input.len();
             match decoder.feed(&mut input) {
-                Ok(true) => events.push(Event::Frame(decoder.frame().to_vec())),
+                Ok(true) => {
+                    stuck = 0;
+                    events.push(Event::Frame(decoder.frame().to_vec()));
+                }
                 Ok(false) => {
                     assert!(input.is_empty(), "feed stopped with input left");
                     break;
@@ -156,7 +159,11 @@ pub fn check_pattern(data: &[u8]) {
     assert_eq!(compiled.as_str(), pattern);
     let matched = compiled.matches(&address);
     if compiled.is_literal() {
-        assert_eq!(matched, pattern == address, "literal {pattern:?} vs {address:?}");
+        assert_eq!(
+            matched,
+            pattern == address,
+            "literal {pattern:?} vs {address:?}"
+        );
     }
     // The naive matcher backtracks: keep it to inputs it finishes quickly.
     let stars = pattern.matches('*').count() + pattern.matches("//").count();
@@ -312,7 +319,10 @@ pub fn check_dispatch(data: &[u8]) {
     let calls = calls.lock().unwrap();
     assert_eq!(d.error_count(), calls.errors.len() as u64);
     if Packet::from_bytes(data).is_err() {
-        assert!(!calls.errors.is_empty(), "an undecodable packet went unreported");
+        assert!(
+            !calls.errors.is_empty(),
+            "an undecodable packet went unreported"
+        );
     }
     for (_, reply) in &replies {
         let reply = Packet::from_bytes(reply).expect("a reply decodes");
