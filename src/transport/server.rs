@@ -181,6 +181,8 @@ struct Io {
     replies: Replies,
     /// Worker threads, when handlers run off the loop thread.
     pool: Option<Pool>,
+    /// Errors counted by worker pools that have finished.
+    retired_pool_errors: u64,
     buf: Box<[u8]>,
     limits: Limits,
     packets: u64,
@@ -258,6 +260,7 @@ impl Server {
                 free: Vec::new(),
                 replies: Replies::default(),
                 pool: None,
+                retired_pool_errors: 0,
                 buf: buffer(&limits),
                 limits,
                 packets: 0,
@@ -324,7 +327,9 @@ impl Server {
         make: impl Fn() -> Dispatcher + Sync,
     ) -> Result<()> {
         // Replacing a pool waits for the old one's workers first.
-        self.io.pool = None;
+        if let Some(old) = self.io.pool.take() {
+            self.io.retired_pool_errors += old.finish(&mut self.io.replies);
+        }
         self.io.pool = Some(Pool::new(workers, &make, self.waker.clone())?);
         Ok(())
     }
@@ -500,7 +505,7 @@ impl Server {
         if woken && self.stop.load(Ordering::SeqCst) {
             self.io.drain(&mut self.dispatcher);
             if let Some(pool) = self.io.pool.take() {
-                pool.finish(&mut self.io.replies);
+                self.io.retired_pool_errors += pool.finish(&mut self.io.replies);
                 self.io.send_replies(&mut self.dispatcher);
             }
             self.stopped = true;
@@ -512,7 +517,8 @@ impl Server {
     fn publish_stats(&self) {
         let s = &self.stats;
         s.packets.store(self.io.packets, Ordering::Relaxed);
-        let pool_errors = self.io.pool.as_ref().map_or(0, Pool::errors);
+        let pool_errors =
+            self.io.retired_pool_errors + self.io.pool.as_ref().map_or(0, Pool::errors);
         s.errors.store(
             self.dispatcher.error_count() + pool_errors,
             Ordering::Relaxed,
