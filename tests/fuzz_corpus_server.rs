@@ -30,7 +30,11 @@ fn seeds(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
 
 fn run(target: &str, check: fn(&[u8]), at_least: usize) {
     let seeds = seeds(target);
-    assert!(seeds.len() >= at_least, "corpus went missing: {}", seeds.len());
+    assert!(
+        seeds.len() >= at_least,
+        "corpus went missing: {}",
+        seeds.len()
+    );
     for (path, bytes) in &seeds {
         let result = std::panic::catch_unwind(|| check(bytes));
         assert!(result.is_ok(), "check failed on seed {}", path.display());
