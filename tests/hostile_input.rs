@@ -587,3 +587,24 @@ fn oversized_datagrams_are_counted() {
     assert_eq!(s.packets, 0);
     t.assert_serving(6);
 }
+
+/// The smallest read budget still reads: one read per source per turn,
+/// nothing lost, order kept.
+#[test]
+fn a_zero_read_budget_still_serves_everything() {
+    let t = start(Limits {
+        read_budget: 0,
+        ..Limits::default()
+    });
+    let mut tcp = TcpClient::connect_with(t.length, Framing::Length).unwrap();
+    for n in 0..1000 {
+        tcp.queue(&Message::new("/ping").arg(n)).unwrap();
+    }
+    tcp.flush().unwrap();
+    for n in 0..1000 {
+        let reply = tcp.recv(WAIT).unwrap().expect("a pong");
+        assert_eq!(reply, Packet::Message(Message::new("/pong").arg(n)));
+    }
+    t.assert_serving(8);
+    assert_eq!(t.handle.stats().errors, 0);
+}

@@ -626,7 +626,8 @@ impl Io {
         // Errors in a row before giving up until the next event, so that a
         // socket stuck in an error state cannot hang the loop.
         let mut errors_left = 16;
-        let mut budget = self.limits.read_budget;
+        // At least one read, even with a zero budget.
+        let mut budget = self.limits.read_budget.max(1);
         loop {
             if budget == 0 {
                 self.unfinished.push(token);
@@ -718,10 +719,12 @@ impl Io {
         }
     }
 
-    /// Reads a connection until the kernel has no more, dispatching every
-    /// whole frame; closes it at end of stream or on bad input.
+    /// Reads a connection until the kernel has no more or its read budget
+    /// is used, dispatching every whole frame; closes it at end of stream
+    /// or on bad input.
     fn read_conn(&mut self, token: usize, dispatcher: &mut Dispatcher) {
-        let mut budget = self.limits.read_budget;
+        // At least one read, even with a zero budget.
+        let mut budget = self.limits.read_budget.max(1);
         loop {
             let Some(Some(Source::Conn(conn))) = self.sources.get_mut(token) else {
                 return;
