@@ -489,6 +489,8 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        // An `f` is handed over as read: widening it to f64 and back would
+        // quiet a signalling NaN and change its bits.
         if let Some(v) = self.exact(b'f', wire::read_f32) {
             return visitor.visit_f32(v?);
         }

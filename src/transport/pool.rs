@@ -98,10 +98,12 @@ impl Pool {
     }
 
     /// Lets the workers finish every queued packet and waits for them;
-    /// then hands their last replies to `responder`.
-    pub(crate) fn finish(mut self, responder: &mut dyn Responder) {
+    /// then hands their last replies to `responder` and returns how many
+    /// errors the workers counted.
+    pub(crate) fn finish(mut self, responder: &mut dyn Responder) -> u64 {
         self.join();
         self.take_replies(responder);
+        self.errors()
     }
 
     fn join(&mut self) {

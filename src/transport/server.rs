@@ -53,6 +53,11 @@ pub struct Limits {
     /// Most reply bytes waiting for a connection whose peer does not read;
     /// beyond this the connection is closed. Default: 4 MiB.
     pub max_pending_output: usize,
+    /// Most bytes read from one socket or connection before the others get
+    /// a turn: a peer sending faster than its packets are handled cannot
+    /// starve the rest (its remaining input waits in the kernel and is
+    /// read on the next turn). At least one read is made. Default: 256 KiB.
+    pub read_budget: usize,
 }
 
 impl Default for Limits {
@@ -62,6 +67,7 @@ impl Default for Limits {
             max_frame: DEFAULT_MAX_FRAME,
             max_connections: 1024,
             max_pending_output: 4 << 20,
+            read_budget: 256 << 10,
         }
     }
 }
@@ -80,6 +86,16 @@ pub struct Stats {
     pub dropped_connections: u64,
     /// TCP connections open now.
     pub connections: u64,
+    /// Datagrams over [`Limits::max_datagram`], dropped (and reported).
+    /// Datagrams the kernel dropped because the socket's receive buffer
+    /// was full are not seen by the server and not counted here.
+    pub dropped_datagrams: u64,
+    /// Bytes of unfinished frames held now, all connections together
+    /// (each under [`Limits::max_frame`] plus a length prefix).
+    pub buffered_input: u64,
+    /// Reply bytes waiting to be written now, all connections together
+    /// (each under [`Limits::max_pending_output`]).
+    pub pending_output: u64,
 }
 
 #[derive(Debug, Default)]
@@ -88,6 +104,9 @@ struct SharedStats {
     errors: AtomicU64,
     dropped_connections: AtomicU64,
     connections: AtomicU64,
+    dropped_datagrams: AtomicU64,
+    buffered_input: AtomicU64,
+    pending_output: AtomicU64,
 }
 
 impl SharedStats {
@@ -97,6 +116,9 @@ impl SharedStats {
             errors: self.errors.load(Ordering::Relaxed),
             dropped_connections: self.dropped_connections.load(Ordering::Relaxed),
             connections: self.connections.load(Ordering::Relaxed),
+            dropped_datagrams: self.dropped_datagrams.load(Ordering::Relaxed),
+            buffered_input: self.buffered_input.load(Ordering::Relaxed),
+            pending_output: self.pending_output.load(Ordering::Relaxed),
         }
     }
 }
@@ -125,6 +147,8 @@ struct Conn {
     out: Vec<u8>,
     /// WRITABLE interest is registered (output is pending).
     writing: bool,
+    /// `decoder.buffered()` as last added to `Io::buffered_input`.
+    counted_input: usize,
 }
 
 enum Source {
@@ -157,11 +181,20 @@ struct Io {
     replies: Replies,
     /// Worker threads, when handlers run off the loop thread.
     pool: Option<Pool>,
+    /// Errors counted by worker pools that have finished.
+    retired_pool_errors: u64,
     buf: Box<[u8]>,
     limits: Limits,
     packets: u64,
     dropped: u64,
     connections: u64,
+    dropped_datagrams: u64,
+    /// Sum of the connections' unfinished frame bytes and pending output.
+    buffered_input: usize,
+    pending_output: usize,
+    /// Sockets and connections that used up their read budget with input
+    /// left: read again on the next turn, after the others.
+    unfinished: Vec<usize>,
 }
 
 /// An OSC server: UDP sockets and TCP listeners on one `mio::Poll`,
@@ -227,11 +260,16 @@ impl Server {
                 free: Vec::new(),
                 replies: Replies::default(),
                 pool: None,
+                retired_pool_errors: 0,
                 buf: buffer(&limits),
                 limits,
                 packets: 0,
                 dropped: 0,
                 connections: 0,
+                dropped_datagrams: 0,
+                buffered_input: 0,
+                pending_output: 0,
+                unfinished: Vec::new(),
             },
             stop: Arc::new(AtomicBool::new(false)),
             waker,
@@ -289,7 +327,9 @@ impl Server {
         make: impl Fn() -> Dispatcher + Sync,
     ) -> Result<()> {
         // Replacing a pool waits for the old one's workers first.
-        self.io.pool = None;
+        if let Some(old) = self.io.pool.take() {
+            self.io.retired_pool_errors += old.finish(&mut self.io.replies);
+        }
         self.io.pool = Some(Pool::new(workers, &make, self.waker.clone())?);
         Ok(())
     }
@@ -433,10 +473,16 @@ impl Server {
     /// a bundle becomes due.
     pub fn poll_once(&mut self, timeout: Option<Duration>) -> Result<()> {
         let due = self.dispatcher.next_due_in();
-        let timeout = match (timeout, due) {
+        let mut timeout = match (timeout, due) {
             (Some(t), Some(d)) => Some(t.min(d)),
             (t, d) => t.or(d),
         };
+        // Input left over from the last turn: no new event will come for
+        // it (readiness is edge-triggered), so do not wait.
+        let unfinished = std::mem::take(&mut self.io.unfinished);
+        if !unfinished.is_empty() {
+            timeout = Some(Duration::ZERO);
+        }
         match self.poll.poll(&mut self.events, timeout) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             other => other?,
@@ -448,6 +494,9 @@ impl Server {
                 Token(token) => self.io.handle(token, event, &mut self.dispatcher),
             }
         }
+        for token in unfinished {
+            self.io.read_more(token, &mut self.dispatcher);
+        }
         self.dispatcher.run_due(&mut self.io.replies);
         if let Some(pool) = &self.io.pool {
             pool.take_replies(&mut self.io.replies);
@@ -456,7 +505,7 @@ impl Server {
         if woken && self.stop.load(Ordering::SeqCst) {
             self.io.drain(&mut self.dispatcher);
             if let Some(pool) = self.io.pool.take() {
-                pool.finish(&mut self.io.replies);
+                self.io.retired_pool_errors += pool.finish(&mut self.io.replies);
                 self.io.send_replies(&mut self.dispatcher);
             }
             self.stopped = true;
@@ -468,7 +517,8 @@ impl Server {
     fn publish_stats(&self) {
         let s = &self.stats;
         s.packets.store(self.io.packets, Ordering::Relaxed);
-        let pool_errors = self.io.pool.as_ref().map_or(0, Pool::errors);
+        let pool_errors =
+            self.io.retired_pool_errors + self.io.pool.as_ref().map_or(0, Pool::errors);
         s.errors.store(
             self.dispatcher.error_count() + pool_errors,
             Ordering::Relaxed,
@@ -476,6 +526,12 @@ impl Server {
         s.dropped_connections
             .store(self.io.dropped, Ordering::Relaxed);
         s.connections.store(self.io.connections, Ordering::Relaxed);
+        s.dropped_datagrams
+            .store(self.io.dropped_datagrams, Ordering::Relaxed);
+        s.buffered_input
+            .store(self.io.buffered_input as u64, Ordering::Relaxed);
+        s.pending_output
+            .store(self.io.pending_output as u64, Ordering::Relaxed);
     }
 }
 
@@ -556,11 +612,27 @@ impl Io {
         }
     }
 
+    /// Reads a socket or connection that had input left after its last
+    /// turn (if its token still names one).
+    fn read_more(&mut self, token: usize, dispatcher: &mut Dispatcher) {
+        match self.sources.get(token) {
+            Some(Some(Source::Udp(_))) => self.read_udp(token, dispatcher),
+            Some(Some(Source::Conn(_))) => self.read_conn(token, dispatcher),
+            _ => {}
+        }
+    }
+
     fn read_udp(&mut self, token: usize, dispatcher: &mut Dispatcher) {
         // Errors in a row before giving up until the next event, so that a
         // socket stuck in an error state cannot hang the loop.
         let mut errors_left = 16;
+        // At least one read, even with a zero budget.
+        let mut budget = self.limits.read_budget.max(1);
         loop {
+            if budget == 0 {
+                self.unfinished.push(token);
+                return;
+            }
             let Some(Some(Source::Udp(socket))) = self.sources.get(token) else {
                 return;
             };
@@ -582,7 +654,10 @@ impl Io {
                 peer: Some(peer),
                 token,
             };
+            // Empty datagrams count too, so that the budget runs out.
+            budget = budget.saturating_sub(n.max(1));
             if n > self.limits.max_datagram {
+                self.dropped_datagrams += 1;
                 let error = Error::FrameTooLarge {
                     size: n,
                     max: self.limits.max_datagram,
@@ -629,6 +704,7 @@ impl Io {
                 decoder: FrameDecoder::new(framing, self.limits.max_frame),
                 out: Vec::new(),
                 writing: false,
+                counted_input: 0,
             };
             match self.insert(Source::Conn(Box::new(conn)), Interest::READABLE) {
                 Ok(_) => self.connections += 1,
@@ -643,13 +719,20 @@ impl Io {
         }
     }
 
-    /// Reads a connection until the kernel has no more, dispatching every
-    /// whole frame; closes it at end of stream or on bad input.
+    /// Reads a connection until the kernel has no more or its read budget
+    /// is used, dispatching every whole frame; closes it at end of stream
+    /// or on bad input.
     fn read_conn(&mut self, token: usize, dispatcher: &mut Dispatcher) {
+        // At least one read, even with a zero budget.
+        let mut budget = self.limits.read_budget.max(1);
         loop {
             let Some(Some(Source::Conn(conn))) = self.sources.get_mut(token) else {
                 return;
             };
+            if budget == 0 {
+                self.unfinished.push(token);
+                return;
+            }
             let origin = Origin {
                 peer: Some(conn.peer),
                 token,
@@ -669,6 +752,7 @@ impl Io {
                     return;
                 }
             };
+            budget = budget.saturating_sub(n);
             let mut input = &self.buf[..n];
             let mut failed = false;
             loop {
@@ -686,6 +770,9 @@ impl Io {
                     }
                 }
             }
+            let held = conn.decoder.buffered();
+            self.buffered_input = self.buffered_input - conn.counted_input + held;
+            conn.counted_input = held;
             self.send_replies(dispatcher);
             if failed {
                 self.close(token, true);
@@ -713,7 +800,9 @@ impl Io {
                     let framing = conn.decoder.framing().unwrap_or_default();
                     // Cannot fail: the packet is smaller than the input it answers
                     // or than i32::MAX, which Dispatcher replies stay far below.
+                    let before = conn.out.len();
                     let _ = framing.encode(packet, &mut conn.out);
+                    self.pending_output += conn.out.len() - before;
                     self.write_conn(origin.token);
                 }
                 // The connection closed (or its slot was reused) meanwhile.
@@ -748,6 +837,7 @@ impl Io {
             }
         }
         conn.out.drain(..written);
+        self.pending_output -= written;
         let pending = !conn.out.is_empty();
         if failed || conn.out.len() > self.limits.max_pending_output {
             self.close(token, true);
@@ -777,6 +867,8 @@ impl Io {
         if let Some(Source::Conn(_)) = slot {
             if let Some(Source::Conn(mut conn)) = slot.take() {
                 let _ = self.registry.deregister(&mut conn.stream);
+                self.buffered_input -= conn.counted_input;
+                self.pending_output -= conn.out.len();
             }
             self.free.push(token);
             self.connections -= 1;
@@ -796,6 +888,12 @@ impl Io {
                     self.write_conn(token);
                 }
                 _ => {}
+            }
+        }
+        // Everything received means past the read budget too.
+        while !self.unfinished.is_empty() {
+            for token in std::mem::take(&mut self.unfinished) {
+                self.read_more(token, dispatcher);
             }
         }
         dispatcher.run_due(&mut self.replies);
