@@ -229,6 +229,7 @@ impl<'a> PacketRef<'a> {
 /// A borrowed view of a bundle: its time tag, and its elements read lazily.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BundleRef<'a> {
+    bytes: &'a [u8],
     timetag: TimeTag,
     elements: &'a [u8],
     depth: usize,
@@ -250,6 +251,7 @@ impl<'a> BundleRef<'a> {
         }
         let timetag = wire::read_timetag(&mut rest)?;
         Ok(BundleRef {
+            bytes,
             timetag,
             elements: rest,
             depth,
@@ -259,6 +261,12 @@ impl<'a> BundleRef<'a> {
     /// The bundle's time tag.
     pub fn timetag(&self) -> TimeTag {
         self.timetag
+    }
+
+    /// The whole bundle as received (header and elements), e.g. to keep
+    /// it for later without re-encoding.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
     }
 
     /// How deep this bundle is nested (1 for a top-level bundle).

@@ -487,9 +487,7 @@ impl Dispatcher {
                     self.dispatch_message(message, Some(bundle.timetag()), origin, responder)
                 }
                 Ok(PacketRef::Bundle(inner)) if self.schedule.is_future(inner.timetag()) => {
-                    // Its bytes are not exposed by `BundleRef`: re-encode
-                    // (which also checks every element).
-                    let bytes = || PacketRef::Bundle(inner).to_packet()?.to_bytes();
+                    let bytes = || Ok(inner.as_bytes().to_vec());
                     let queued = self.schedule.enqueue(inner.timetag(), bytes, origin);
                     if let Err(e) = queued {
                         self.errors.report(&e, None, Some(&origin));
