@@ -134,9 +134,11 @@ impl TcpClient {
         let mut tried = false;
         loop {
             let mut input = &self.read_buf[self.read_start..self.read_end];
-            let complete = self.decoder.feed(&mut input)?;
+            let complete = self.decoder.feed(&mut input);
+            // Also after an error: what the decoder consumed is gone, and
+            // decoding it again would repeat the error for ever.
             self.read_start = self.read_end - input.len();
-            if complete {
+            if complete? {
                 return Ok(Some(self.decoder.frame()));
             }
             let now = Instant::now();
