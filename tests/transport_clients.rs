@@ -170,3 +170,18 @@ fn tcp_recv_goes_on_after_a_bad_slip_frame() {
         Some(Packet::Message(Message::new("/b")))
     );
 }
+
+#[test]
+fn tcp_recv_takes_the_longest_timeout() {
+    // `Instant::now() + Duration::MAX` would panic.
+    let (mut client, mut peer) = pair(Framing::Length);
+    peer.write_all(b"\0\0\0\x08/a\0\0,\0\0\0").unwrap();
+    assert_eq!(
+        client.recv(Duration::MAX).unwrap(),
+        Some(Packet::Message(Message::new("/a")))
+    );
+    let mut udp = UdpClient::new("127.0.0.1:9").unwrap();
+    udp.send_to(udp.local_addr().unwrap(), b"/u\0\0,\0\0\0").unwrap();
+    let (packet, _) = udp.recv(Duration::MAX).unwrap().unwrap();
+    assert_eq!(packet, Packet::Message(Message::new("/u")));
+}
