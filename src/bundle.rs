@@ -4,11 +4,9 @@
 //! A bundle is `#bundle\0`, a time tag, then elements, each an int32 size
 //! followed by a message or a nested bundle of that size.
 
-use std::io;
-
 use crate::args::MAX_DEPTH;
 use crate::error::{Error, Result};
-use crate::message::{Message, MessageRef};
+use crate::message::{encode_helpers, Message, MessageRef};
 use crate::value::TimeTag;
 use crate::wire;
 
@@ -83,13 +81,6 @@ impl Bundle {
         }
     }
 
-    /// Encodes to a new `Vec`.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.encode_into(&mut out)?;
-        Ok(out)
-    }
-
     /// Appends the encoded bundle to `out`. On error `out` is unchanged.
     pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<()> {
         let start = out.len();
@@ -119,25 +110,12 @@ impl Bundle {
         }
         Ok(())
     }
-
-    /// Writes the encoded bundle to `w`.
-    pub fn write_to<W: io::Write>(&self, mut w: W) -> Result<()> {
-        w.write_all(&self.to_bytes()?)?;
-        Ok(())
-    }
 }
 
 impl Packet {
     /// Decodes a packet: a message or a bundle, nested bundles included.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         PacketRef::from_bytes(bytes)?.to_packet()
-    }
-
-    /// Encodes to a new `Vec`.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.encode_into(&mut out)?;
-        Ok(out)
     }
 
     /// Appends the encoded packet to `out` (reuse the buffer to encode
@@ -148,13 +126,10 @@ impl Packet {
             Packet::Bundle(b) => b.encode_into(out),
         }
     }
-
-    /// Writes the encoded packet to `w`.
-    pub fn write_to<W: io::Write>(&self, mut w: W) -> Result<()> {
-        w.write_all(&self.to_bytes()?)?;
-        Ok(())
-    }
 }
+
+encode_helpers!(Bundle, "bundle");
+encode_helpers!(Packet, "packet");
 
 impl From<Message> for Packet {
     fn from(m: Message) -> Packet {

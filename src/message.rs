@@ -6,7 +6,6 @@
 //! there is one encoder for typed and dynamic values alike.
 
 use std::fmt;
-use std::io;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
@@ -124,23 +123,10 @@ impl Message {
         MessageRef::from_bytes(bytes)?.to_message()
     }
 
-    /// Encodes to a new `Vec`.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.encode_into(&mut out)?;
-        Ok(out)
-    }
-
     /// Appends the encoded message to `out` (reuse the buffer to encode
     /// without allocating). On error `out` is left as it was.
     pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<()> {
         crate::ser::encode(out, None, self)
-    }
-
-    /// Writes the encoded message to `w`.
-    pub fn write_to<W: io::Write>(&self, mut w: W) -> Result<()> {
-        w.write_all(&self.to_bytes()?)?;
-        Ok(())
     }
 
     /// Deserializes the arguments into `T`, as
@@ -149,6 +135,31 @@ impl Message {
         crate::from_slice(&self.to_bytes()?)
     }
 }
+
+/// `to_bytes` and `write_to` for a type that has `encode_into`: the same
+/// two methods of [`Message`], [`Bundle`](crate::Bundle) and
+/// [`Packet`](crate::Packet), written once.
+macro_rules! encode_helpers {
+    ($ty:ty, $what:literal) => {
+        impl $ty {
+            #[doc = concat!("Encodes the ", $what, " to a new `Vec`.")]
+            pub fn to_bytes(&self) -> $crate::Result<Vec<u8>> {
+                let mut out = Vec::new();
+                self.encode_into(&mut out)?;
+                Ok(out)
+            }
+
+            #[doc = concat!("Writes the encoded ", $what, " to `w`.")]
+            pub fn write_to<W: std::io::Write>(&self, mut w: W) -> $crate::Result<()> {
+                w.write_all(&self.to_bytes()?)?;
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use encode_helpers;
+
+encode_helpers!(Message, "message");
 
 impl fmt::Display for Message {
     /// `/path tags arg arg …` in liblo's `oscdump` style.
