@@ -83,11 +83,7 @@ impl<'de> Deserializer<'de> {
     }
 
     fn mismatch(&self, expected: &'static str, found: u8) -> Error {
-        Error::TypeMismatch {
-            index: self.index(),
-            expected,
-            found: found as char,
-        }
+        Error::mismatch(self.index(), expected, found)
     }
 
     /// Reads the next argument as a scalar, expecting `expected`.
@@ -108,11 +104,7 @@ impl<'de> Deserializer<'de> {
         match self.scalar(target)? {
             ValueRef::Int(v) => Ok(v.into()),
             ValueRef::Long(v) => Ok(v),
-            other => Err(Error::TypeMismatch {
-                index,
-                expected: target,
-                found: other.tag() as char,
-            }),
+            other => Err(Error::mismatch(index, target, other.tag())),
         }
     }
 
@@ -147,11 +139,7 @@ impl<'de> Deserializer<'de> {
         if !value.is_nan() && exact(value) {
             return Ok(value);
         }
-        Err(Error::TypeMismatch {
-            index,
-            expected: target,
-            found: tag as char,
-        })
+        Err(Error::mismatch(index, target, tag))
     }
 
     /// Handles the top level of a struct-like target: checks an address
@@ -206,11 +194,6 @@ impl<'de> Deserializer<'de> {
         };
         let index = self.index();
         let value = self.scalar(expected)?;
-        let mismatch = |found: u8| Error::TypeMismatch {
-            index,
-            expected,
-            found: found as char,
-        };
         match (want, value) {
             (b't', ValueRef::TimeTag(t)) => {
                 visitor.visit_newtype_struct(U64Deserializer::<Error>::new(t.to_bits()))
@@ -225,7 +208,7 @@ impl<'de> Deserializer<'de> {
             (b'S', ValueRef::Symbol(s) | ValueRef::String(s)) => {
                 visitor.visit_newtype_struct(BorrowedStrDeserializer::<Error>::new(s))
             }
-            (_, other) => Err(mismatch(other.tag())),
+            (_, other) => Err(Error::mismatch(index, expected, other.tag())),
         }
     }
 }
@@ -513,11 +496,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             ValueRef::Char(c) => visitor.visit_char(c),
             // A one-character string will do (python-osc cannot send c).
             ValueRef::String(s) if s.chars().count() == 1 => visitor.visit_borrowed_str(s),
-            other => Err(Error::TypeMismatch {
-                index,
-                expected: "char (c)",
-                found: other.tag() as char,
-            }),
+            other => Err(Error::mismatch(index, "char (c)", other.tag())),
         }
     }
 
@@ -528,11 +507,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         let index = self.index();
         match self.scalar("string (s)")? {
             ValueRef::String(s) | ValueRef::Symbol(s) => visitor.visit_borrowed_str(s),
-            other => Err(Error::TypeMismatch {
-                index,
-                expected: "string (s)",
-                found: other.tag() as char,
-            }),
+            other => Err(Error::mismatch(index, "string (s)", other.tag())),
         }
     }
 
@@ -547,11 +522,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         let index = self.index();
         match self.scalar("blob (b)")? {
             ValueRef::Blob(b) => visitor.visit_borrowed_bytes(b),
-            other => Err(Error::TypeMismatch {
-                index,
-                expected: "blob (b)",
-                found: other.tag() as char,
-            }),
+            other => Err(Error::mismatch(index, "blob (b)", other.tag())),
         }
     }
 
@@ -692,11 +663,11 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         let name = match self.scalar("string (s) naming an enum variant")? {
             ValueRef::String(s) | ValueRef::Symbol(s) => s,
             other => {
-                return Err(Error::TypeMismatch {
+                return Err(Error::mismatch(
                     index,
-                    expected: "string (s) naming an enum variant",
-                    found: other.tag() as char,
-                })
+                    "string (s) naming an enum variant",
+                    other.tag(),
+                ))
             }
         };
         visitor.visit_enum(Variant {

@@ -181,7 +181,8 @@ fn tcp_recv_takes_the_longest_timeout() {
         Some(Packet::Message(Message::new("/a")))
     );
     let mut udp = UdpClient::new("127.0.0.1:9").unwrap();
-    udp.send_to(udp.local_addr().unwrap(), b"/u\0\0,\0\0\0").unwrap();
+    udp.send_to(udp.local_addr().unwrap(), b"/u\0\0,\0\0\0")
+        .unwrap();
     let (packet, _) = udp.recv(Duration::MAX).unwrap().unwrap();
     assert_eq!(packet, Packet::Message(Message::new("/u")));
 }

@@ -168,11 +168,6 @@ impl Value {
             return Ok(self);
         }
         let found = self.tag();
-        let mismatch = || Error::TypeMismatch {
-            index: 0,
-            expected: tag_name(tag),
-            found: found as char,
-        };
         let out_of_range = |value: String| Error::OutOfRange {
             index: 0,
             field: None,
@@ -210,7 +205,7 @@ impl Value {
             (Value::Nil, b'I') => Value::Infinitum,
             (Value::Bool(_), b'T') => Value::Bool(true),
             (Value::Bool(_), b'F') => Value::Bool(false),
-            _ => return Err(mismatch()),
+            _ => return Err(Error::mismatch(0, tag_name(tag), found)),
         })
     }
 
