@@ -204,6 +204,8 @@ impl<'a> PacketRef<'a> {
 /// A borrowed view of a bundle: its time tag, and its elements read lazily.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BundleRef<'a> {
+    /// The whole bundle, header included.
+    bytes: &'a [u8],
     timetag: TimeTag,
     elements: &'a [u8],
     depth: usize,
@@ -215,7 +217,8 @@ impl<'a> BundleRef<'a> {
         Self::at_depth(bytes, 1)
     }
 
-    fn at_depth(bytes: &'a [u8], depth: usize) -> Result<Self> {
+    /// Parses a bundle's header, as nested at `depth` (1 at the top).
+    pub(crate) fn at_depth(bytes: &'a [u8], depth: usize) -> Result<Self> {
         if depth > MAX_DEPTH {
             return Err(Error::TooDeep { max: MAX_DEPTH });
         }
@@ -225,6 +228,7 @@ impl<'a> BundleRef<'a> {
         }
         let timetag = wire::read_timetag(&mut rest)?;
         Ok(BundleRef {
+            bytes,
             timetag,
             elements: rest,
             depth,
@@ -239,6 +243,11 @@ impl<'a> BundleRef<'a> {
     /// How deep this bundle is nested (1 for a top-level bundle).
     pub fn depth(&self) -> usize {
         self.depth
+    }
+
+    /// The bundle's bytes, header included: what to copy to keep it.
+    pub(crate) fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
     }
 
     /// The elements, in order. An element whose size is negative, not a

@@ -447,10 +447,7 @@ impl Dispatcher {
             }
             Ok(PacketRef::Bundle(bundle)) => {
                 if self.schedule.is_future(bundle.timetag()) {
-                    let queued =
-                        self.schedule
-                            .enqueue(bundle.timetag(), || Ok(packet.to_vec()), origin);
-                    if let Err(e) = queued {
+                    if let Err(e) = self.schedule.enqueue(bundle, origin) {
                         self.errors.report(&e, None, Some(&origin));
                     }
                 } else {
@@ -464,7 +461,7 @@ impl Dispatcher {
     /// Dispatches every queued bundle that is due by the clock.
     pub fn run_due(&mut self, responder: &mut dyn Responder) {
         while let Some(queued) = self.schedule.pop_due() {
-            match BundleRef::from_bytes(&queued.bytes) {
+            match BundleRef::at_depth(&queued.bytes, queued.depth) {
                 Ok(bundle) => self.dispatch_bundle(bundle, queued.origin, responder),
                 Err(e) => self.errors.report(&e, None, Some(&queued.origin)),
             }
@@ -491,11 +488,7 @@ impl Dispatcher {
                     self.dispatch_message(message, Some(bundle.timetag()), origin, responder)
                 }
                 Ok(PacketRef::Bundle(inner)) if self.schedule.is_future(inner.timetag()) => {
-                    // Its bytes are not exposed by `BundleRef`: re-encode
-                    // (which also checks every element).
-                    let bytes = || PacketRef::Bundle(inner).to_packet()?.to_bytes();
-                    let queued = self.schedule.enqueue(inner.timetag(), bytes, origin);
-                    if let Err(e) = queued {
+                    if let Err(e) = self.schedule.enqueue(inner, origin) {
                         self.errors.report(&e, None, Some(&origin));
                     }
                 }

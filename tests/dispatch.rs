@@ -630,6 +630,30 @@ fn nested_future_bundles_are_queued_on_their_own() {
 }
 
 #[test]
+fn a_queued_nested_bundle_keeps_its_depth() {
+    let (log, mut d, clock) = scheduled();
+    // A future bundle holding a bundle, wrapped by hand in immediate
+    // bundles so that the future one is at depth MAX_DEPTH: what it holds
+    // is one level too deep, when it is queued and when it is due.
+    let future = Bundle::new(TimeTag::new(1005, 0))
+        .bundle(Bundle::new(TimeTag::IMMEDIATE).message(Message::new("/a").arg(1)));
+    let mut bytes = future.to_bytes().unwrap();
+    for _ in 1..osc_serde::MAX_DEPTH {
+        let mut outer = b"#bundle\0\0\0\0\0\0\0\0\x01".to_vec();
+        outer.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
+        outer.extend_from_slice(&bytes);
+        bytes = outer;
+    }
+    d.dispatch(&bytes, origin(), &mut Vec::new());
+    clock.set(TimeTag::new(1005, 0));
+    d.run_due(&mut Vec::new());
+    assert_eq!(
+        take(&log),
+        ["error nesting deeper than 32 levels of arrays or bundles (from 127.0.0.1:9000)"]
+    );
+}
+
+#[test]
 fn replies_from_queued_bundles_keep_their_origin() {
     let mut d = Dispatcher::new();
     let clock = ManualClock::new(TimeTag::new(1000, 0));
