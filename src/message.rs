@@ -316,11 +316,10 @@ impl<'de> Deserialize<'de> for Message {
             ) -> std::result::Result<Message, A::Error> {
                 let mut address = None;
                 let mut args = None;
-                while let Some(key) = map.next_key::<&str>()? {
-                    match key {
-                        "address" => address = Some(map.next_value()?),
-                        "args" => args = Some(map.next_value()?),
-                        other => return Err(de::Error::unknown_field(other, &["address", "args"])),
+                while let Some(field) = map.next_key::<Field>()? {
+                    match field {
+                        Field::Address => address = Some(map.next_value()?),
+                        Field::Args => args = Some(map.next_value()?),
                     }
                 }
                 Ok(Message {
@@ -329,6 +328,35 @@ impl<'de> Deserialize<'de> for Message {
                 })
             }
         }
-        d.deserialize_struct(MESSAGE_NAME, &["address", "args"], MessageVisitor)
+        d.deserialize_struct(MESSAGE_NAME, FIELDS, MessageVisitor)
+    }
+}
+
+const FIELDS: &[&str] = &["address", "args"];
+
+/// A field name of [`Message`], read as an identifier so that formats
+/// handing out owned keys (any that reads from a stream) work too.
+enum Field {
+    Address,
+    Args,
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl Visitor<'_> for FieldVisitor {
+            type Value = Field;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`address` or `args`")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> std::result::Result<Field, E> {
+                match name {
+                    "address" => Ok(Field::Address),
+                    "args" => Ok(Field::Args),
+                    other => Err(E::unknown_field(other, FIELDS)),
+                }
+            }
+        }
+        d.deserialize_identifier(FieldVisitor)
     }
 }
