@@ -279,20 +279,28 @@ impl<'de> de::Deserializer<'de> for Missing {
 /// Presents a special OSC type to `deserialize_any` as a one-entry map keyed
 /// by its reserved name (see `Value`'s visitor).
 struct SpecialMap<'de> {
-    key: Option<&'static str>,
+    /// A `t`, `r`, `m`, `S` or `I` value.
     value: ValueRef<'de>,
+    /// Whether the key was handed out.
+    keyed: bool,
 }
 
 impl<'de> de::MapAccess<'de> for SpecialMap<'de> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
-        match self.key.take() {
-            Some(key) => seed
-                .deserialize(BorrowedStrDeserializer::new(key))
-                .map(Some),
-            None => Ok(None),
+        if std::mem::replace(&mut self.keyed, true) {
+            return Ok(None);
         }
+        let key = match self.value {
+            ValueRef::TimeTag(_) => names::TIMETAG,
+            ValueRef::Color(_) => names::COLOR,
+            ValueRef::Midi(_) => names::MIDI,
+            ValueRef::Symbol(_) => names::SYMBOL,
+            _ => names::INFINITUM,
+        };
+        seed.deserialize(BorrowedStrDeserializer::new(key))
+            .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
@@ -425,25 +433,13 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             ValueRef::Char(v) => visitor.visit_char(v),
             ValueRef::Bool(v) => visitor.visit_bool(v),
             ValueRef::Nil => visitor.visit_unit(),
-            value @ ValueRef::TimeTag(_) => visitor.visit_map(SpecialMap {
-                key: Some(names::TIMETAG),
+            value @ (ValueRef::TimeTag(_)
+            | ValueRef::Color(_)
+            | ValueRef::Midi(_)
+            | ValueRef::Symbol(_)
+            | ValueRef::Infinitum) => visitor.visit_map(SpecialMap {
                 value,
-            }),
-            value @ ValueRef::Color(_) => visitor.visit_map(SpecialMap {
-                key: Some(names::COLOR),
-                value,
-            }),
-            value @ ValueRef::Midi(_) => visitor.visit_map(SpecialMap {
-                key: Some(names::MIDI),
-                value,
-            }),
-            value @ ValueRef::Symbol(_) => visitor.visit_map(SpecialMap {
-                key: Some(names::SYMBOL),
-                value,
-            }),
-            value @ ValueRef::Infinitum => visitor.visit_map(SpecialMap {
-                key: Some(names::INFINITUM),
-                value,
+                keyed: false,
             }),
             // `[` was handled above; read_atom never yields an array.
             ValueRef::Array(_) => Err(Error::UnbalancedArray),
