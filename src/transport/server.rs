@@ -594,7 +594,8 @@ impl Io {
     fn read_udp(&mut self, token: usize, dispatcher: &mut Dispatcher) {
         // Errors in a row before giving up until the next event, so that a
         // socket stuck in an error state cannot hang the loop.
-        let mut errors_left = 16;
+        const ERRORS_IN_A_ROW: usize = 16;
+        let mut errors_left = ERRORS_IN_A_ROW;
         // At least one read, even with a zero budget.
         let mut budget = self.limits.read_budget.max(1);
         loop {
@@ -606,7 +607,10 @@ impl Io {
                 return;
             };
             let (n, peer) = match socket.recv_from(&mut self.buf) {
-                Ok(received) => received,
+                Ok(received) => {
+                    errors_left = ERRORS_IN_A_ROW;
+                    received
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
