@@ -2,6 +2,8 @@
 //! handler, replies, both directions of matching, bundles and scheduling
 //! with a fake clock.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -637,13 +639,7 @@ fn a_queued_nested_bundle_keeps_its_depth() {
     // is one level too deep, when it is queued and when it is due.
     let future = Bundle::new(TimeTag::new(1005, 0))
         .bundle(Bundle::new(TimeTag::IMMEDIATE).message(Message::new("/a").arg(1)));
-    let mut bytes = future.to_bytes().unwrap();
-    for _ in 1..osc_serde::MAX_DEPTH {
-        let mut outer = b"#bundle\0\0\0\0\0\0\0\0\x01".to_vec();
-        outer.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
-        outer.extend_from_slice(&bytes);
-        bytes = outer;
-    }
+    let bytes = common::in_bundles(future.to_bytes().unwrap(), osc_serde::MAX_DEPTH - 1);
     d.dispatch(&bytes, origin(), &mut Vec::new());
     clock.set(TimeTag::new(1005, 0));
     d.run_due(&mut Vec::new());

@@ -31,6 +31,20 @@ pub fn be(ints: &[i32]) -> Vec<u8> {
     ints.iter().flat_map(|i| i.to_be_bytes()).collect()
 }
 
+/// `packet` inside `levels` immediate bundles, one in another, framed by
+/// hand so that any depth can be built (the encoder refuses more than
+/// `MAX_DEPTH`).
+pub fn in_bundles(packet: Vec<u8>, levels: usize) -> Vec<u8> {
+    let mut bytes = packet;
+    for _ in 0..levels {
+        let mut outer = b"#bundle\0\0\0\0\0\0\0\0\x01".to_vec();
+        outer.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        outer.extend_from_slice(&bytes);
+        bytes = outer;
+    }
+    bytes
+}
+
 /// Asserts that `result` is an `Err` matching `pattern` (and guard).
 macro_rules! assert_err {
     ($result:expr, $pattern:pat $(if $guard:expr)? $(,)?) => {
