@@ -75,9 +75,10 @@ impl Bundle {
 
     /// Decodes a bundle (not a bare message).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        match Packet::from_bytes(bytes)? {
-            Packet::Bundle(b) => Ok(b),
-            Packet::Message(_) => Err(Error::NotAPacket),
+        // Refuse a message from its first byte, before decoding any of it.
+        match PacketRef::from_bytes(bytes)? {
+            PacketRef::Bundle(b) => b.to_bundle(),
+            PacketRef::Message(_) => Err(Error::NotAPacket),
         }
     }
 
@@ -190,13 +191,7 @@ impl<'a> PacketRef<'a> {
     pub fn to_packet(&self) -> Result<Packet> {
         Ok(match self {
             PacketRef::Message(m) => Packet::Message(m.to_message()?),
-            PacketRef::Bundle(b) => Packet::Bundle(Bundle {
-                timetag: b.timetag(),
-                content: b
-                    .elements()
-                    .map(|e| e.and_then(|e| e.to_packet()))
-                    .collect::<Result<_>>()?,
-            }),
+            PacketRef::Bundle(b) => Packet::Bundle(b.to_bundle()?),
         })
     }
 }
@@ -243,6 +238,17 @@ impl<'a> BundleRef<'a> {
     /// How deep this bundle is nested (1 for a top-level bundle).
     pub fn depth(&self) -> usize {
         self.depth
+    }
+
+    /// An owned copy, with every element and argument checked.
+    fn to_bundle(self) -> Result<Bundle> {
+        Ok(Bundle {
+            timetag: self.timetag,
+            content: self
+                .elements()
+                .map(|e| e.and_then(|e| e.to_packet()))
+                .collect::<Result<_>>()?,
+        })
     }
 
     /// The bundle's bytes, header included: what to copy to keep it.
