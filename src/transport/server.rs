@@ -30,7 +30,8 @@ use mio::{Events, Interest, Poll, Registry, Token, Waker};
 
 use super::framing::{FrameDecoder, Framing, DEFAULT_MAX_FRAME};
 use super::pool::Pool;
-use super::udp::{resolve, MAX_DATAGRAM};
+use super::resolve;
+use super::udp::MAX_DATAGRAM;
 use crate::{Dispatcher, Error, Origin, Responder, Result};
 
 const WAKER: Token = Token(usize::MAX);

@@ -6,7 +6,7 @@ use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use super::framing::{FrameDecoder, Framing, DEFAULT_MAX_FRAME};
-use super::udp::is_timeout;
+use super::is_timeout;
 use crate::{Packet, Result};
 
 /// Size of the read buffer, and the queued-output size at which
