@@ -119,7 +119,7 @@ fn dump(protocol: Protocol, bind: &str) -> osc_serde::Result<()> {
             .timetag()
             .filter(|t| !t.is_immediate())
             .unwrap_or_else(TimeTag::now);
-        if print_line(&line(when, &message)).is_err() {
+        if print_line(when, &message).is_err() {
             // Standard output is gone (e.g. a closed pipe): nothing to do.
             std::process::exit(0);
         }
@@ -134,14 +134,11 @@ fn dump(protocol: Protocol, bind: &str) -> osc_serde::Result<()> {
     server.run()
 }
 
-/// `SSSSSSSS.FFFFFFFF /path TYPES ARGS...`, as liblo's `oscdump` prints it.
-fn line(when: TimeTag, message: &Message) -> String {
-    format!("{when} {message}")
-}
-
-fn print_line(line: &str) -> io::Result<()> {
+/// Prints `SSSSSSSS.FFFFFFFF /path TYPES ARGS...`, as liblo's `oscdump`
+/// does: the time tag's and the message's `Display`.
+fn print_line(when: TimeTag, message: &Message) -> io::Result<()> {
     let mut out = io::stdout().lock();
-    writeln!(out, "{line}")?;
+    writeln!(out, "{when} {message}")?;
     out.flush()
 }
 

@@ -197,13 +197,9 @@ fn parse_value(tag: char, text: &str) -> Result<Value, String> {
         'd' => Value::Double(number(text, "a number")?),
         's' => Value::String(text.to_owned()),
         'S' => Value::Symbol(text.to_owned()),
-        'c' => {
-            let mut chars = text.chars();
-            match (chars.next(), chars.next()) {
-                (Some(c), None) => Value::Char(c),
-                _ => return Err("not exactly one character".into()),
-            }
-        }
+        'c' => Value::from(text)
+            .convert(b'c')
+            .map_err(|_| "not exactly one character")?,
         'm' => Value::Midi(Midi::from_u32(hex_u32(text)?)),
         'r' => Value::Color(Color::from_u32(hex_u32(text)?)),
         'b' => Value::Blob(hex_bytes(text)?),

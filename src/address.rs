@@ -180,11 +180,10 @@ impl Pattern {
             .ok_or_else(|| invalid("a pattern starts with '/'"))?;
         let mut segments = Vec::new();
         let mut previous_empty = false;
-        let parts: Vec<&str> = rest.split('/').collect();
-        let last = parts.len() - 1;
-        for (i, part) in parts.iter().enumerate() {
+        let mut parts = rest.split('/').peekable();
+        while let Some(part) = parts.next() {
             if part.is_empty() {
-                if i == last {
+                if parts.peek().is_none() {
                     return Err(invalid("empty last part (a trailing '/' or '//')"));
                 }
                 if previous_empty {

@@ -203,10 +203,7 @@ pub struct ArrayRef<'a> {
 impl<'a> ArrayRef<'a> {
     /// The items, in order.
     pub fn iter(&self) -> Args<'a> {
-        Args {
-            cursor: ArgCursor::new(self.tags, self.data),
-            failed: false,
-        }
+        Args::new(self.tags, self.data)
     }
 
     /// The type tags of the items (nested arrays with their brackets).

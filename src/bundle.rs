@@ -4,11 +4,9 @@
 //! A bundle is `#bundle\0`, a time tag, then elements, each an int32 size
 //! followed by a message or a nested bundle of that size.
 
-use std::io;
-
 use crate::args::MAX_DEPTH;
 use crate::error::{Error, Result};
-use crate::message::{Message, MessageRef};
+use crate::message::{encode_helpers, Message, MessageRef};
 use crate::value::TimeTag;
 use crate::wire;
 
@@ -77,17 +75,11 @@ impl Bundle {
 
     /// Decodes a bundle (not a bare message).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        match Packet::from_bytes(bytes)? {
-            Packet::Bundle(b) => Ok(b),
-            Packet::Message(_) => Err(Error::NotAPacket),
+        // Refuse a message from its first byte, before decoding any of it.
+        match PacketRef::from_bytes(bytes)? {
+            PacketRef::Bundle(b) => b.to_bundle(),
+            PacketRef::Message(_) => Err(Error::NotAPacket),
         }
-    }
-
-    /// Encodes to a new `Vec`.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.encode_into(&mut out)?;
-        Ok(out)
     }
 
     /// Appends the encoded bundle to `out`. On error `out` is unchanged.
@@ -119,25 +111,12 @@ impl Bundle {
         }
         Ok(())
     }
-
-    /// Writes the encoded bundle to `w`.
-    pub fn write_to<W: io::Write>(&self, mut w: W) -> Result<()> {
-        w.write_all(&self.to_bytes()?)?;
-        Ok(())
-    }
 }
 
 impl Packet {
     /// Decodes a packet: a message or a bundle, nested bundles included.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         PacketRef::from_bytes(bytes)?.to_packet()
-    }
-
-    /// Encodes to a new `Vec`.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.encode_into(&mut out)?;
-        Ok(out)
     }
 
     /// Appends the encoded packet to `out` (reuse the buffer to encode
@@ -148,13 +127,10 @@ impl Packet {
             Packet::Bundle(b) => b.encode_into(out),
         }
     }
-
-    /// Writes the encoded packet to `w`.
-    pub fn write_to<W: io::Write>(&self, mut w: W) -> Result<()> {
-        w.write_all(&self.to_bytes()?)?;
-        Ok(())
-    }
 }
+
+encode_helpers!(Bundle, "bundle");
+encode_helpers!(Packet, "packet");
 
 impl From<Message> for Packet {
     fn from(m: Message) -> Packet {
@@ -215,13 +191,7 @@ impl<'a> PacketRef<'a> {
     pub fn to_packet(&self) -> Result<Packet> {
         Ok(match self {
             PacketRef::Message(m) => Packet::Message(m.to_message()?),
-            PacketRef::Bundle(b) => Packet::Bundle(Bundle {
-                timetag: b.timetag(),
-                content: b
-                    .elements()
-                    .map(|e| e.and_then(|e| e.to_packet()))
-                    .collect::<Result<_>>()?,
-            }),
+            PacketRef::Bundle(b) => Packet::Bundle(b.to_bundle()?),
         })
     }
 }
@@ -229,6 +199,7 @@ impl<'a> PacketRef<'a> {
 /// A borrowed view of a bundle: its time tag, and its elements read lazily.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BundleRef<'a> {
+    /// The whole bundle, header included.
     bytes: &'a [u8],
     timetag: TimeTag,
     elements: &'a [u8],
@@ -241,7 +212,8 @@ impl<'a> BundleRef<'a> {
         Self::at_depth(bytes, 1)
     }
 
-    fn at_depth(bytes: &'a [u8], depth: usize) -> Result<Self> {
+    /// Parses a bundle's header, as nested at `depth` (1 at the top).
+    pub(crate) fn at_depth(bytes: &'a [u8], depth: usize) -> Result<Self> {
         if depth > MAX_DEPTH {
             return Err(Error::TooDeep { max: MAX_DEPTH });
         }
@@ -272,6 +244,17 @@ impl<'a> BundleRef<'a> {
     /// How deep this bundle is nested (1 for a top-level bundle).
     pub fn depth(&self) -> usize {
         self.depth
+    }
+
+    /// An owned copy, with every element and argument checked.
+    fn to_bundle(self) -> Result<Bundle> {
+        Ok(Bundle {
+            timetag: self.timetag,
+            content: self
+                .elements()
+                .map(|e| e.and_then(|e| e.to_packet()))
+                .collect::<Result<_>>()?,
+        })
     }
 
     /// The elements, in order. An element whose size is negative, not a

@@ -83,11 +83,7 @@ impl<'de> Deserializer<'de> {
     }
 
     fn mismatch(&self, expected: &'static str, found: u8) -> Error {
-        Error::TypeMismatch {
-            index: self.index(),
-            expected,
-            found: found as char,
-        }
+        Error::mismatch(self.index(), expected, found)
     }
 
     /// Reads the next argument as a scalar, expecting `expected`.
@@ -108,11 +104,7 @@ impl<'de> Deserializer<'de> {
         match self.scalar(target)? {
             ValueRef::Int(v) => Ok(v.into()),
             ValueRef::Long(v) => Ok(v),
-            other => Err(Error::TypeMismatch {
-                index,
-                expected: target,
-                found: other.tag() as char,
-            }),
+            other => Err(Error::mismatch(index, target, other.tag())),
         }
     }
 
@@ -147,11 +139,7 @@ impl<'de> Deserializer<'de> {
         if !value.is_nan() && exact(value) {
             return Ok(value);
         }
-        Err(Error::TypeMismatch {
-            index,
-            expected: target,
-            found: tag as char,
-        })
+        Err(Error::mismatch(index, target, tag))
     }
 
     /// Handles the top level of a struct-like target: checks an address
@@ -206,11 +194,6 @@ impl<'de> Deserializer<'de> {
         };
         let index = self.index();
         let value = self.scalar(expected)?;
-        let mismatch = |found: u8| Error::TypeMismatch {
-            index,
-            expected,
-            found: found as char,
-        };
         match (want, value) {
             (b't', ValueRef::TimeTag(t)) => {
                 visitor.visit_newtype_struct(U64Deserializer::<Error>::new(t.to_bits()))
@@ -225,7 +208,7 @@ impl<'de> Deserializer<'de> {
             (b'S', ValueRef::Symbol(s) | ValueRef::String(s)) => {
                 visitor.visit_newtype_struct(BorrowedStrDeserializer::<Error>::new(s))
             }
-            (_, other) => Err(mismatch(other.tag())),
+            (_, other) => Err(Error::mismatch(index, expected, other.tag())),
         }
     }
 }
@@ -296,20 +279,28 @@ impl<'de> de::Deserializer<'de> for Missing {
 /// Presents a special OSC type to `deserialize_any` as a one-entry map keyed
 /// by its reserved name (see `Value`'s visitor).
 struct SpecialMap<'de> {
-    key: Option<&'static str>,
+    /// A `t`, `r`, `m`, `S` or `I` value.
     value: ValueRef<'de>,
+    /// Whether the key was handed out.
+    keyed: bool,
 }
 
 impl<'de> de::MapAccess<'de> for SpecialMap<'de> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
-        match self.key.take() {
-            Some(key) => seed
-                .deserialize(BorrowedStrDeserializer::new(key))
-                .map(Some),
-            None => Ok(None),
+        if std::mem::replace(&mut self.keyed, true) {
+            return Ok(None);
         }
+        let key = match self.value {
+            ValueRef::TimeTag(_) => names::TIMETAG,
+            ValueRef::Color(_) => names::COLOR,
+            ValueRef::Midi(_) => names::MIDI,
+            ValueRef::Symbol(_) => names::SYMBOL,
+            _ => names::INFINITUM,
+        };
+        seed.deserialize(BorrowedStrDeserializer::new(key))
+            .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
@@ -442,25 +433,13 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             ValueRef::Char(v) => visitor.visit_char(v),
             ValueRef::Bool(v) => visitor.visit_bool(v),
             ValueRef::Nil => visitor.visit_unit(),
-            value @ ValueRef::TimeTag(_) => visitor.visit_map(SpecialMap {
-                key: Some(names::TIMETAG),
+            value @ (ValueRef::TimeTag(_)
+            | ValueRef::Color(_)
+            | ValueRef::Midi(_)
+            | ValueRef::Symbol(_)
+            | ValueRef::Infinitum) => visitor.visit_map(SpecialMap {
                 value,
-            }),
-            value @ ValueRef::Color(_) => visitor.visit_map(SpecialMap {
-                key: Some(names::COLOR),
-                value,
-            }),
-            value @ ValueRef::Midi(_) => visitor.visit_map(SpecialMap {
-                key: Some(names::MIDI),
-                value,
-            }),
-            value @ ValueRef::Symbol(_) => visitor.visit_map(SpecialMap {
-                key: Some(names::SYMBOL),
-                value,
-            }),
-            value @ ValueRef::Infinitum => visitor.visit_map(SpecialMap {
-                key: Some(names::INFINITUM),
-                value,
+                keyed: false,
             }),
             // `[` was handled above; read_atom never yields an array.
             ValueRef::Array(_) => Err(Error::UnbalancedArray),
@@ -513,11 +492,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             ValueRef::Char(c) => visitor.visit_char(c),
             // A one-character string will do (python-osc cannot send c).
             ValueRef::String(s) if s.chars().count() == 1 => visitor.visit_borrowed_str(s),
-            other => Err(Error::TypeMismatch {
-                index,
-                expected: "char (c)",
-                found: other.tag() as char,
-            }),
+            other => Err(Error::mismatch(index, "char (c)", other.tag())),
         }
     }
 
@@ -528,11 +503,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         let index = self.index();
         match self.scalar("string (s)")? {
             ValueRef::String(s) | ValueRef::Symbol(s) => visitor.visit_borrowed_str(s),
-            other => Err(Error::TypeMismatch {
-                index,
-                expected: "string (s)",
-                found: other.tag() as char,
-            }),
+            other => Err(Error::mismatch(index, "string (s)", other.tag())),
         }
     }
 
@@ -547,11 +518,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         let index = self.index();
         match self.scalar("blob (b)")? {
             ValueRef::Blob(b) => visitor.visit_borrowed_bytes(b),
-            other => Err(Error::TypeMismatch {
-                index,
-                expected: "blob (b)",
-                found: other.tag() as char,
-            }),
+            other => Err(Error::mismatch(index, "blob (b)", other.tag())),
         }
     }
 
@@ -692,11 +659,11 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         let name = match self.scalar("string (s) naming an enum variant")? {
             ValueRef::String(s) | ValueRef::Symbol(s) => s,
             other => {
-                return Err(Error::TypeMismatch {
+                return Err(Error::mismatch(
                     index,
-                    expected: "string (s) naming an enum variant",
-                    found: other.tag() as char,
-                })
+                    "string (s) naming an enum variant",
+                    other.tag(),
+                ))
             }
         };
         visitor.visit_enum(Variant {

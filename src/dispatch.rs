@@ -78,7 +78,6 @@ mod routes;
 mod schedule;
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
@@ -94,7 +93,7 @@ use crate::value::TimeTag;
 pub use handler::{Context, IntoReply, Reply};
 pub use schedule::{Clock, ManualClock, SystemClock, DEFAULT_MAX_AHEAD, DEFAULT_MAX_QUEUED};
 
-use handler::{Handler, Typed, WithContext};
+use handler::{Handler, WithContext};
 use routes::Routes;
 
 /// Where a packet came from; given back with replies so the transport can
@@ -256,13 +255,16 @@ impl Dispatcher {
     /// assert_eq!(*seen.lock().unwrap(), [(1, "x".to_string())]);
     /// # Ok::<(), osc_serde::Error>(())
     /// ```
-    pub fn map<T, R, F>(&mut self, pattern: &str, handler: F) -> Result<HandlerId>
+    pub fn map<T, R, F>(&mut self, pattern: &str, mut handler: F) -> Result<HandlerId>
     where
         T: DeserializeOwned + 'static,
         R: IntoReply + 'static,
         F: FnMut(T) -> R + Send + 'static,
     {
-        self.insert(pattern, Box::new(Typed(handler, PhantomData)))
+        self.insert(
+            pattern,
+            WithContext::boxed(move |_: &Context<'_>, args: T| handler(args)),
+        )
     }
 
     /// Like [`map`](Self::map), for a handler that also takes the
@@ -273,7 +275,7 @@ impl Dispatcher {
         R: IntoReply + 'static,
         F: FnMut(&Context<'_>, T) -> R + Send + 'static,
     {
-        self.insert(pattern, Box::new(WithContext(handler, PhantomData)))
+        self.insert(pattern, WithContext::boxed(handler))
     }
 
     fn insert(&mut self, pattern: &str, handler: Box<dyn Handler>) -> Result<HandlerId> {
@@ -350,13 +352,15 @@ impl Dispatcher {
     /// `set_default_handler`). It takes its arguments like
     /// [`map`](Self::map)'s handlers; take [`Message`](crate::Message) to
     /// get anything.
-    pub fn set_default<T, R, F>(&mut self, handler: F)
+    pub fn set_default<T, R, F>(&mut self, mut handler: F)
     where
         T: DeserializeOwned + 'static,
         R: IntoReply + 'static,
         F: FnMut(T) -> R + Send + 'static,
     {
-        self.default = Some(Box::new(Typed(handler, PhantomData)));
+        self.default = Some(WithContext::boxed(move |_: &Context<'_>, args: T| {
+            handler(args)
+        }));
     }
 
     /// Sets a default handler that also takes the [`Context`].
@@ -366,7 +370,7 @@ impl Dispatcher {
         R: IntoReply + 'static,
         F: FnMut(&Context<'_>, T) -> R + Send + 'static,
     {
-        self.default = Some(Box::new(WithContext(handler, PhantomData)));
+        self.default = Some(WithContext::boxed(handler));
     }
 
     /// Removes the default handler: unmatched messages are then ignored.
@@ -443,10 +447,7 @@ impl Dispatcher {
             }
             Ok(PacketRef::Bundle(bundle)) => {
                 if self.schedule.is_future(bundle.timetag()) {
-                    let queued =
-                        self.schedule
-                            .enqueue(bundle.timetag(), || Ok(packet.to_vec()), origin);
-                    if let Err(e) = queued {
+                    if let Err(e) = self.schedule.enqueue(bundle, origin) {
                         self.errors.report(&e, None, Some(&origin));
                     }
                 } else {
@@ -460,7 +461,7 @@ impl Dispatcher {
     /// Dispatches every queued bundle that is due by the clock.
     pub fn run_due(&mut self, responder: &mut dyn Responder) {
         while let Some(queued) = self.schedule.pop_due() {
-            match BundleRef::from_bytes(&queued.bytes) {
+            match BundleRef::at_depth(&queued.bytes, queued.depth) {
                 Ok(bundle) => self.dispatch_bundle(bundle, queued.origin, responder),
                 Err(e) => self.errors.report(&e, None, Some(&queued.origin)),
             }
@@ -487,9 +488,7 @@ impl Dispatcher {
                     self.dispatch_message(message, Some(bundle.timetag()), origin, responder)
                 }
                 Ok(PacketRef::Bundle(inner)) if self.schedule.is_future(inner.timetag()) => {
-                    let bytes = || Ok(inner.as_bytes().to_vec());
-                    let queued = self.schedule.enqueue(inner.timetag(), bytes, origin);
-                    if let Err(e) = queued {
+                    if let Err(e) = self.schedule.enqueue(inner, origin) {
                         self.errors.report(&e, None, Some(&origin));
                     }
                 }

@@ -198,6 +198,15 @@ impl Error {
     pub(crate) fn end(needed: usize, remaining: usize) -> Self {
         Error::UnexpectedEnd { needed, remaining }
     }
+
+    /// [`Error::TypeMismatch`] for argument `index`, found with tag `found`.
+    pub(crate) fn mismatch(index: usize, expected: &'static str, found: u8) -> Self {
+        Error::TypeMismatch {
+            index,
+            expected,
+            found: found as char,
+        }
+    }
 }
 
 impl serde::ser::Error for Error {

@@ -80,11 +80,15 @@
 //!
 //! # Decoding untrusted bytes
 //!
-//! Decoding never panics and never allocates more than the input's own
-//! size: every length is checked against the bytes that remain first,
-//! unknown type tags are errors (never skipped), strings must be UTF-8, and
-//! arrays and bundles nest at most [`MAX_DEPTH`] deep. A message without a
-//! type tag string (old OSC 1.0 senders) decodes with no arguments.
+//! Decoding never panics and never allocates by a length the input claims:
+//! every length is checked against the bytes that remain first, unknown
+//! type tags are errors (never skipped), strings must be UTF-8, and arrays
+//! and bundles nest at most [`MAX_DEPTH`] deep. The borrowed views and
+//! borrowing targets allocate nothing; owned values ([`Message`],
+//! [`Value`]) take memory in proportion to the input (a `Value` per
+//! argument, so a one-byte tag such as `N` costs `size_of::<Value>()`). A
+//! message without a type tag string (old OSC 1.0 senders) decodes with no
+//! arguments.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

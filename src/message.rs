@@ -6,7 +6,6 @@
 //! there is one encoder for typed and dynamic values alike.
 
 use std::fmt;
-use std::io;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
@@ -124,23 +123,10 @@ impl Message {
         MessageRef::from_bytes(bytes)?.to_message()
     }
 
-    /// Encodes to a new `Vec`.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.encode_into(&mut out)?;
-        Ok(out)
-    }
-
     /// Appends the encoded message to `out` (reuse the buffer to encode
     /// without allocating). On error `out` is left as it was.
     pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<()> {
         crate::ser::encode(out, None, self)
-    }
-
-    /// Writes the encoded message to `w`.
-    pub fn write_to<W: io::Write>(&self, mut w: W) -> Result<()> {
-        w.write_all(&self.to_bytes()?)?;
-        Ok(())
     }
 
     /// Deserializes the arguments into `T`, as
@@ -149,6 +135,31 @@ impl Message {
         crate::from_slice(&self.to_bytes()?)
     }
 }
+
+/// `to_bytes` and `write_to` for a type that has `encode_into`: the same
+/// two methods of [`Message`], [`Bundle`](crate::Bundle) and
+/// [`Packet`](crate::Packet), written once.
+macro_rules! encode_helpers {
+    ($ty:ty, $what:literal) => {
+        impl $ty {
+            #[doc = concat!("Encodes the ", $what, " to a new `Vec`.")]
+            pub fn to_bytes(&self) -> $crate::Result<Vec<u8>> {
+                let mut out = Vec::new();
+                self.encode_into(&mut out)?;
+                Ok(out)
+            }
+
+            #[doc = concat!("Writes the encoded ", $what, " to `w`.")]
+            pub fn write_to<W: std::io::Write>(&self, mut w: W) -> $crate::Result<()> {
+                w.write_all(&self.to_bytes()?)?;
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use encode_helpers;
+
+encode_helpers!(Message, "message");
 
 impl fmt::Display for Message {
     /// `/path tags arg arg …` in liblo's `oscdump` style.
@@ -305,11 +316,10 @@ impl<'de> Deserialize<'de> for Message {
             ) -> std::result::Result<Message, A::Error> {
                 let mut address = None;
                 let mut args = None;
-                while let Some(key) = map.next_key::<&str>()? {
-                    match key {
-                        "address" => address = Some(map.next_value()?),
-                        "args" => args = Some(map.next_value()?),
-                        other => return Err(de::Error::unknown_field(other, &["address", "args"])),
+                while let Some(field) = map.next_key::<Field>()? {
+                    match field {
+                        Field::Address => address = Some(map.next_value()?),
+                        Field::Args => args = Some(map.next_value()?),
                     }
                 }
                 Ok(Message {
@@ -318,6 +328,35 @@ impl<'de> Deserialize<'de> for Message {
                 })
             }
         }
-        d.deserialize_struct(MESSAGE_NAME, &["address", "args"], MessageVisitor)
+        d.deserialize_struct(MESSAGE_NAME, FIELDS, MessageVisitor)
+    }
+}
+
+const FIELDS: &[&str] = &["address", "args"];
+
+/// A field name of [`Message`], read as an identifier so that formats
+/// handing out owned keys (any that reads from a stream) work too.
+enum Field {
+    Address,
+    Args,
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl Visitor<'_> for FieldVisitor {
+            type Value = Field;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`address` or `args`")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> std::result::Result<Field, E> {
+                match name {
+                    "address" => Ok(Field::Address),
+                    "args" => Ok(Field::Args),
+                    other => Err(E::unknown_field(other, FIELDS)),
+                }
+            }
+        }
+        d.deserialize_identifier(FieldVisitor)
     }
 }

@@ -232,11 +232,8 @@ impl Decoder {
 
     /// Like [`feed`](Self::feed), returning the completed frame.
     pub fn decode(&mut self, input: &mut &[u8]) -> Result<Option<&[u8]>> {
-        Ok(if self.feed(input)? {
-            Some(self.frame())
-        } else {
-            None
-        })
+        let complete = self.feed(input)?;
+        Ok(complete.then(|| self.frame()))
     }
 
     /// The frame completed by the last call to [`feed`](Self::feed) (empty

@@ -2,6 +2,8 @@
 //! handler, replies, both directions of matching, bundles and scheduling
 //! with a fake clock.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -627,6 +629,24 @@ fn nested_future_bundles_are_queued_on_their_own() {
     clock.set(TimeTag::new(1005, 0));
     d.run_due(&mut Vec::new());
     assert_eq!(take(&log), ["/b 2 1005"]);
+}
+
+#[test]
+fn a_queued_nested_bundle_keeps_its_depth() {
+    let (log, mut d, clock) = scheduled();
+    // A future bundle holding a bundle, wrapped by hand in immediate
+    // bundles so that the future one is at depth MAX_DEPTH: what it holds
+    // is one level too deep, when it is queued and when it is due.
+    let future = Bundle::new(TimeTag::new(1005, 0))
+        .bundle(Bundle::new(TimeTag::IMMEDIATE).message(Message::new("/a").arg(1)));
+    let bytes = common::in_bundles(future.to_bytes().unwrap(), osc_serde::MAX_DEPTH - 1);
+    d.dispatch(&bytes, origin(), &mut Vec::new());
+    clock.set(TimeTag::new(1005, 0));
+    d.run_due(&mut Vec::new());
+    assert_eq!(
+        take(&log),
+        ["error nesting deeper than 32 levels of arrays or bundles (from 127.0.0.1:9000)"]
+    );
 }
 
 #[test]

@@ -5,42 +5,21 @@
 #[path = "../fuzz/checks.rs"]
 mod checks;
 
-use std::path::{Path, PathBuf};
+mod common;
 
-/// Every file under fuzz/corpus/<target>/, sorted for stable output.
-fn seeds(target: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz/corpus")
-        .join(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.expect("corpus entry").path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    files
-}
+use std::path::{Path, PathBuf};
 
 /// All seeds of all targets: each check runs on every seed, since any
 /// input is a valid input for any target.
 fn all_seeds() -> Vec<(PathBuf, Vec<u8>)> {
     ["decode_packet", "from_slice_typed", "roundtrip"]
         .iter()
-        .flat_map(|t| seeds(t))
-        .map(|p| {
-            let bytes = std::fs::read(&p).expect("read seed");
-            (p, bytes)
-        })
+        .flat_map(|t| common::fuzz_seeds(t))
         .collect()
 }
 
 fn run(check: fn(&[u8])) {
-    let seeds = all_seeds();
-    assert!(seeds.len() >= 30, "corpus went missing: {}", seeds.len());
-    for (path, bytes) in &seeds {
-        let result = std::panic::catch_unwind(|| check(bytes));
-        assert!(result.is_ok(), "check failed on seed {}", path.display());
-    }
+    common::check_seeds(&all_seeds(), check, 30);
 }
 
 #[test]

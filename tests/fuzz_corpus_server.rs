@@ -6,27 +6,9 @@
 #[path = "../fuzz/checks_server.rs"]
 mod checks_server;
 
-use std::path::{Path, PathBuf};
+mod common;
 
-/// Every file under fuzz/corpus/<target>/, sorted for stable output.
-fn seeds(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz/corpus")
-        .join(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.expect("corpus entry").path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let bytes = std::fs::read(&p).expect("read seed");
-            (p, bytes)
-        })
-        .collect()
-}
+use std::path::{Path, PathBuf};
 
 /// The hand-written seeds: those named for what they hold, not the
 /// inputs a campaign merged in (named by their SHA-1).
@@ -35,23 +17,14 @@ fn named_seeds(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         name.len() == 40 && name.bytes().all(|b| b.is_ascii_hexdigit())
     };
-    seeds(target)
+    common::fuzz_seeds(target)
         .into_iter()
         .filter(|(p, _)| !hashed(p))
         .collect()
 }
 
 fn run(target: &str, check: fn(&[u8]), at_least: usize) {
-    let seeds = seeds(target);
-    assert!(
-        seeds.len() >= at_least,
-        "corpus went missing: {}",
-        seeds.len()
-    );
-    for (path, bytes) in &seeds {
-        let result = std::panic::catch_unwind(|| check(bytes));
-        assert!(result.is_ok(), "check failed on seed {}", path.display());
-    }
+    common::check_seeds(&common::fuzz_seeds(target), check, at_least);
 }
 
 #[test]

@@ -10,6 +10,8 @@
 //! build fails instead of hanging. A panicking handler has its own binary
 //! (tests/hostile_panic.rs), since it replaces the process's panic hook.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -400,14 +402,7 @@ fn half_frames_that_stall() {
 
 /// A bundle holding a bundle ... `levels` deep, with a message inside.
 fn nested_bundles(levels: usize) -> Vec<u8> {
-    let mut bytes = Message::new("/deep").to_bytes().unwrap();
-    for _ in 0..levels {
-        let mut outer = b"#bundle\0\0\0\0\0\0\0\0\x01".to_vec();
-        outer.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
-        outer.extend_from_slice(&bytes);
-        bytes = outer;
-    }
-    bytes
+    common::in_bundles(Message::new("/deep").to_bytes().unwrap(), levels)
 }
 
 /// A message whose type tags open `levels` arrays.

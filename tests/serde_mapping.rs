@@ -593,6 +593,15 @@ fn message_and_vec_of_values_are_decode_targets() {
 }
 
 #[test]
+fn message_deserializes_from_formats_with_owned_keys() {
+    // Formats reading from a stream hand out keys as owned strings.
+    use serde::de::{value::MapDeserializer, Deserialize};
+    let map = [("address".to_string(), "/a".to_string())];
+    let m = Message::deserialize(MapDeserializer::<_, Error>::new(map.into_iter())).unwrap();
+    assert_eq!(m, Message::new("/a"));
+}
+
+#[test]
 fn builder_with_explicit_tags() {
     let m = Message::new("/b")
         .arg(1)

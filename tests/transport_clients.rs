@@ -153,3 +153,36 @@ fn tcp_recv_refuses_frames_over_the_limit() {
         "frame of 12 bytes exceeds the maximum of 8"
     );
 }
+
+#[test]
+fn tcp_recv_goes_on_after_a_bad_slip_frame() {
+    // The bad frame and a good one arrive in one read: the error must not
+    // leave the bytes it consumed to be decoded again.
+    let (mut client, mut peer) = pair(Framing::Slip);
+    peer.write_all(b"\xc0a\xdb\x00b\xc0\xc0/b\0\0,\0\0\0\xc0")
+        .unwrap();
+    assert_eq!(
+        client.recv_frame(WAIT).unwrap_err().to_string(),
+        "invalid SLIP escape sequence 0xDB 0x00"
+    );
+    assert_eq!(
+        client.recv(WAIT).unwrap(),
+        Some(Packet::Message(Message::new("/b")))
+    );
+}
+
+#[test]
+fn tcp_recv_takes_the_longest_timeout() {
+    // `Instant::now() + Duration::MAX` would panic.
+    let (mut client, mut peer) = pair(Framing::Length);
+    peer.write_all(b"\0\0\0\x08/a\0\0,\0\0\0").unwrap();
+    assert_eq!(
+        client.recv(Duration::MAX).unwrap(),
+        Some(Packet::Message(Message::new("/a")))
+    );
+    let mut udp = UdpClient::new("127.0.0.1:9").unwrap();
+    udp.send_to(udp.local_addr().unwrap(), b"/u\0\0,\0\0\0")
+        .unwrap();
+    let (packet, _) = udp.recv(Duration::MAX).unwrap().unwrap();
+    assert_eq!(packet, Packet::Message(Message::new("/u")));
+}

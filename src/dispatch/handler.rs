@@ -28,23 +28,18 @@ pub(crate) trait Handler: Send {
     fn call(&mut self, message: MessageRef<'_>, context: &Context<'_>) -> Result<()>;
 }
 
-/// A closure taking the decoded arguments.
-pub(crate) struct Typed<F, T, R>(pub F, pub PhantomData<fn(T) -> R>);
+/// A closure taking the context and the decoded arguments (a handler
+/// without context is wrapped in one that ignores it).
+pub(crate) struct WithContext<F, T, R>(pub F, pub PhantomData<fn(T) -> R>);
 
-impl<F, T, R> Handler for Typed<F, T, R>
+impl<F, T, R> WithContext<F, T, R>
 where
-    F: FnMut(T) -> R + Send,
-    T: DeserializeOwned,
-    R: IntoReply,
+    F: FnMut(&Context<'_>, T) -> R + Send,
 {
-    fn call(&mut self, message: MessageRef<'_>, context: &Context<'_>) -> Result<()> {
-        let args = message.deserialize::<T>()?;
-        context.send((self.0)(args))
+    pub(crate) fn boxed(handler: F) -> Box<Self> {
+        Box::new(WithContext(handler, PhantomData))
     }
 }
-
-/// A closure taking the context and the decoded arguments.
-pub(crate) struct WithContext<F, T, R>(pub F, pub PhantomData<fn(T) -> R>);
 
 impl<F, T, R> Handler for WithContext<F, T, R>
 where
@@ -142,7 +137,7 @@ impl<'a> Context<'a> {
     /// Sends any [`IntoReply`] value back (what a handler's return value
     /// goes through).
     pub fn send<R: IntoReply>(&self, reply: R) -> Result<()> {
-        self.send_with(|out| reply.write_reply(out).map(|_| ()))
+        self.send_with(|out| reply.write_reply(out))
     }
 
     fn send_with(&self, encode: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::bundle::BundleRef;
 use crate::error::{Error, Result};
 use crate::value::TimeTag;
 
@@ -96,6 +97,9 @@ pub(crate) struct Queued {
     pub due: TimeTag,
     arrival: u64,
     pub origin: Origin,
+    /// How deep the bundle was nested where it arrived, so that parsing
+    /// it again keeps the packet's nesting bound.
+    pub depth: usize,
     pub bytes: Vec<u8>,
 }
 
@@ -138,19 +142,12 @@ impl Schedule {
         self.honour_timetags && !timetag.is_immediate() && timetag > self.clock.now()
     }
 
-    /// Queues a bundle, or refuses it (the bundle is then dropped): beyond
-    /// the horizon, or with the queue full. Refusing the newcomer keeps
-    /// what was accepted earlier intact and bounds memory whatever a peer
-    /// sends.
-    ///
-    /// `bytes` makes the copy to keep; it is called only once the bundle
-    /// is admitted, so a refused bundle is never copied.
-    pub fn enqueue(
-        &mut self,
-        due: TimeTag,
-        bytes: impl FnOnce() -> Result<Vec<u8>>,
-        origin: Origin,
-    ) -> Result<()> {
+    /// Queues a copy of a bundle, or refuses it (the bundle is then
+    /// dropped): beyond the horizon, or with the queue full. Refusing the
+    /// newcomer keeps what was accepted earlier intact and bounds memory
+    /// whatever a peer sends; a refused bundle is never copied.
+    pub fn enqueue(&mut self, bundle: BundleRef<'_>, origin: Origin) -> Result<()> {
+        let due = bundle.timetag();
         let ahead = due.duration_since(self.clock.now());
         if ahead > self.max_ahead {
             return Err(Error::TooFarAhead {
@@ -163,13 +160,13 @@ impl Schedule {
                 max: self.max_queued,
             });
         }
-        let bytes = bytes()?;
         self.arrivals += 1;
         self.queue.push(Reverse(Queued {
             due,
             arrival: self.arrivals,
             origin,
-            bytes,
+            depth: bundle.depth(),
+            bytes: bundle.as_bytes().to_vec(),
         }));
         Ok(())
     }

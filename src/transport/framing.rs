@@ -68,23 +68,23 @@ impl Framing {
     /// ```
     pub fn encode(self, packet: &[u8], out: &mut Vec<u8>) -> Result<()> {
         match self {
-            Framing::Length => {
-                let size = i32::try_from(packet.len()).map_err(|_| Error::FrameTooLarge {
-                    size: packet.len(),
-                    max: i32::MAX as usize,
-                })?;
-                out.reserve(4 + packet.len());
-                out.extend_from_slice(&size.to_be_bytes());
+            // One writer of length prefixes: `encode_with`, which needs no
+            // scratch buffer for this framing.
+            Framing::Length => self.encode_with(out, &mut Vec::new(), |out| {
                 out.extend_from_slice(packet);
+                Ok(())
+            }),
+            Framing::Slip => {
+                slip::encode_into(packet, out);
+                Ok(())
             }
-            Framing::Slip => slip::encode_into(packet, out),
         }
-        Ok(())
     }
 
     /// Encodes into `out` a frame whose packet is written by `write` (which
     /// appends to the vector it is given), without an intermediate buffer
-    /// for the length framing.
+    /// for the length framing (`scratch` is then untouched). On error `out`
+    /// is unchanged.
     pub(crate) fn encode_with(
         self,
         out: &mut Vec<u8>,
@@ -274,11 +274,8 @@ impl FrameDecoder {
 
     /// Like [`feed`](Self::feed), returning the completed frame.
     pub fn decode(&mut self, input: &mut &[u8]) -> Result<Option<&[u8]>> {
-        Ok(if self.feed(input)? {
-            Some(self.frame())
-        } else {
-            None
-        })
+        let complete = self.feed(input)?;
+        Ok(complete.then(|| self.frame()))
     }
 
     /// The frame completed by the last call to [`feed`](Self::feed) (empty

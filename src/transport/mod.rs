@@ -4,6 +4,9 @@
 //! The transports move frames and never parse OSC themselves: decoding and
 //! routing are the dispatcher's job.
 
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+
 mod framing;
 mod pool;
 mod server;
@@ -14,6 +17,23 @@ pub use framing::{FrameDecoder, Framing, LengthDecoder, DEFAULT_MAX_FRAME};
 pub use server::{Limits, Server, ServerHandle, Stats, Stopper};
 pub use tcp::TcpClient;
 pub use udp::{UdpClient, MAX_DATAGRAM};
+
+/// The first address `addr` resolves to (the clients and the server take
+/// anything `ToSocketAddrs`).
+pub(crate) fn resolve(addr: impl ToSocketAddrs) -> crate::Result<SocketAddr> {
+    addr.to_socket_addrs()?.next().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing").into()
+    })
+}
+
+/// Whether a blocking read with a timeout ran out of time (the kind differs
+/// between platforms).
+pub(crate) fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
 
 /// The send methods both clients share; each client provides
 /// `send_encoded(&mut self, impl FnOnce(&mut Vec<u8>) -> Result<()>)`.

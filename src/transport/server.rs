@@ -20,8 +20,8 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -30,7 +30,8 @@ use mio::{Events, Interest, Poll, Registry, Token, Waker};
 
 use super::framing::{FrameDecoder, Framing, DEFAULT_MAX_FRAME};
 use super::pool::Pool;
-use super::udp::{resolve, MAX_DATAGRAM};
+use super::resolve;
+use super::udp::MAX_DATAGRAM;
 use crate::{Dispatcher, Error, Origin, Responder, Result};
 
 const WAKER: Token = Token(usize::MAX);
@@ -98,28 +99,17 @@ pub struct Stats {
     pub pending_output: u64,
 }
 
+/// The counters as last published by the loop, for other threads.
 #[derive(Debug, Default)]
-struct SharedStats {
-    packets: AtomicU64,
-    errors: AtomicU64,
-    dropped_connections: AtomicU64,
-    connections: AtomicU64,
-    dropped_datagrams: AtomicU64,
-    buffered_input: AtomicU64,
-    pending_output: AtomicU64,
-}
+struct SharedStats(Mutex<Stats>);
 
 impl SharedStats {
     fn load(&self) -> Stats {
-        Stats {
-            packets: self.packets.load(Ordering::Relaxed),
-            errors: self.errors.load(Ordering::Relaxed),
-            dropped_connections: self.dropped_connections.load(Ordering::Relaxed),
-            connections: self.connections.load(Ordering::Relaxed),
-            dropped_datagrams: self.dropped_datagrams.load(Ordering::Relaxed),
-            buffered_input: self.buffered_input.load(Ordering::Relaxed),
-            pending_output: self.pending_output.load(Ordering::Relaxed),
-        }
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn store(&self, stats: Stats) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = stats;
     }
 }
 
@@ -147,8 +137,8 @@ struct Conn {
     out: Vec<u8>,
     /// WRITABLE interest is registered (output is pending).
     writing: bool,
-    /// `decoder.buffered()` as last added to `Io::buffered_input`.
-    counted_input: usize,
+    /// `decoder.buffered()` as last added to `Stats::buffered_input`.
+    counted_input: u64,
 }
 
 enum Source {
@@ -185,13 +175,9 @@ struct Io {
     retired_pool_errors: u64,
     buf: Box<[u8]>,
     limits: Limits,
-    packets: u64,
-    dropped: u64,
-    connections: u64,
-    dropped_datagrams: u64,
-    /// Sum of the connections' unfinished frame bytes and pending output.
-    buffered_input: usize,
-    pending_output: usize,
+    /// The counters kept by the loop (`errors` is the dispatchers' count,
+    /// filled in when they are published).
+    counts: Stats,
     /// Sockets and connections that used up their read budget with input
     /// left: read again on the next turn, after the others.
     unfinished: Vec<usize>,
@@ -263,12 +249,7 @@ impl Server {
                 retired_pool_errors: 0,
                 buf: buffer(&limits),
                 limits,
-                packets: 0,
-                dropped: 0,
-                connections: 0,
-                dropped_datagrams: 0,
-                buffered_input: 0,
-                pending_output: 0,
+                counts: Stats::default(),
                 unfinished: Vec::new(),
             },
             stop: Arc::new(AtomicBool::new(false)),
@@ -515,23 +496,12 @@ impl Server {
     }
 
     fn publish_stats(&self) {
-        let s = &self.stats;
-        s.packets.store(self.io.packets, Ordering::Relaxed);
         let pool_errors =
             self.io.retired_pool_errors + self.io.pool.as_ref().map_or(0, Pool::errors);
-        s.errors.store(
-            self.dispatcher.error_count() + pool_errors,
-            Ordering::Relaxed,
-        );
-        s.dropped_connections
-            .store(self.io.dropped, Ordering::Relaxed);
-        s.connections.store(self.io.connections, Ordering::Relaxed);
-        s.dropped_datagrams
-            .store(self.io.dropped_datagrams, Ordering::Relaxed);
-        s.buffered_input
-            .store(self.io.buffered_input as u64, Ordering::Relaxed);
-        s.pending_output
-            .store(self.io.pending_output as u64, Ordering::Relaxed);
+        self.stats.store(Stats {
+            errors: self.dispatcher.error_count() + pool_errors,
+            ..self.io.counts
+        });
     }
 }
 
@@ -625,7 +595,8 @@ impl Io {
     fn read_udp(&mut self, token: usize, dispatcher: &mut Dispatcher) {
         // Errors in a row before giving up until the next event, so that a
         // socket stuck in an error state cannot hang the loop.
-        let mut errors_left = 16;
+        const ERRORS_IN_A_ROW: usize = 16;
+        let mut errors_left = ERRORS_IN_A_ROW;
         // At least one read, even with a zero budget.
         let mut budget = self.limits.read_budget.max(1);
         loop {
@@ -637,7 +608,10 @@ impl Io {
                 return;
             };
             let (n, peer) = match socket.recv_from(&mut self.buf) {
-                Ok(received) => received,
+                Ok(received) => {
+                    errors_left = ERRORS_IN_A_ROW;
+                    received
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
@@ -657,7 +631,7 @@ impl Io {
             // Empty datagrams count too, so that the budget runs out.
             budget = budget.saturating_sub(n.max(1));
             if n > self.limits.max_datagram {
-                self.dropped_datagrams += 1;
+                self.counts.dropped_datagrams += 1;
                 let error = Error::FrameTooLarge {
                     size: n,
                     max: self.limits.max_datagram,
@@ -665,7 +639,7 @@ impl Io {
                 dispatcher.report_error(&error, Some(&origin));
                 continue;
             }
-            self.packets += 1;
+            self.counts.packets += 1;
             deliver(
                 &self.buf[..n],
                 origin,
@@ -693,8 +667,8 @@ impl Io {
                     return;
                 }
             };
-            if self.connections >= self.limits.max_connections as u64 {
-                self.dropped += 1;
+            if self.counts.connections >= self.limits.max_connections as u64 {
+                self.counts.dropped_connections += 1;
                 continue;
             }
             let _ = stream.set_nodelay(true);
@@ -707,7 +681,7 @@ impl Io {
                 counted_input: 0,
             };
             match self.insert(Source::Conn(Box::new(conn)), Interest::READABLE) {
-                Ok(_) => self.connections += 1,
+                Ok(_) => self.counts.connections += 1,
                 Err(e) => dispatcher.report_error(
                     &e,
                     Some(&Origin {
@@ -758,7 +732,7 @@ impl Io {
             loop {
                 match conn.decoder.feed(&mut input) {
                     Ok(true) => {
-                        self.packets += 1;
+                        self.counts.packets += 1;
                         let frame = conn.decoder.frame();
                         deliver(frame, origin, dispatcher, &self.pool, &mut self.replies);
                     }
@@ -770,8 +744,8 @@ impl Io {
                     }
                 }
             }
-            let held = conn.decoder.buffered();
-            self.buffered_input = self.buffered_input - conn.counted_input + held;
+            let held = conn.decoder.buffered() as u64;
+            self.counts.buffered_input = self.counts.buffered_input - conn.counted_input + held;
             conn.counted_input = held;
             self.send_replies(dispatcher);
             if failed {
@@ -802,7 +776,7 @@ impl Io {
                     // or than i32::MAX, which Dispatcher replies stay far below.
                     let before = conn.out.len();
                     let _ = framing.encode(packet, &mut conn.out);
-                    self.pending_output += conn.out.len() - before;
+                    self.counts.pending_output += (conn.out.len() - before) as u64;
                     self.write_conn(origin.token);
                 }
                 // The connection closed (or its slot was reused) meanwhile.
@@ -837,7 +811,7 @@ impl Io {
             }
         }
         conn.out.drain(..written);
-        self.pending_output -= written;
+        self.counts.pending_output -= written as u64;
         let pending = !conn.out.is_empty();
         if failed || conn.out.len() > self.limits.max_pending_output {
             self.close(token, true);
@@ -867,13 +841,13 @@ impl Io {
         if let Some(Source::Conn(_)) = slot {
             if let Some(Source::Conn(mut conn)) = slot.take() {
                 let _ = self.registry.deregister(&mut conn.stream);
-                self.buffered_input -= conn.counted_input;
-                self.pending_output -= conn.out.len();
+                self.counts.buffered_input -= conn.counted_input;
+                self.counts.pending_output -= conn.out.len() as u64;
             }
             self.free.push(token);
-            self.connections -= 1;
+            self.counts.connections -= 1;
             if dropped {
-                self.dropped += 1;
+                self.counts.dropped_connections += 1;
             }
         }
     }

@@ -6,7 +6,7 @@ use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use super::framing::{FrameDecoder, Framing, DEFAULT_MAX_FRAME};
-use super::udp::is_timeout;
+use super::is_timeout;
 use crate::{Packet, Result};
 
 /// Size of the read buffer, and the queued-output size at which
@@ -128,28 +128,34 @@ impl TcpClient {
     /// Waits up to `timeout` for a whole frame and returns it; `None` when
     /// the time ran out (a partial frame is kept for the next call).
     /// A peer that closed the connection is an [`io::ErrorKind::UnexpectedEof`]
-    /// error.
+    /// error. A timeout too long to add to the clock (`Duration::MAX`)
+    /// waits without end.
     pub fn recv_frame(&mut self, timeout: Duration) -> Result<Option<&[u8]>> {
-        let deadline = Instant::now() + timeout;
+        // `Instant + Duration` panics on overflow: no deadline instead.
+        let deadline = Instant::now().checked_add(timeout);
         let mut tried = false;
         loop {
             let mut input = &self.read_buf[self.read_start..self.read_end];
-            let complete = self.decoder.feed(&mut input)?;
+            let complete = self.decoder.feed(&mut input);
+            // Also after an error: what the decoder consumed is gone, and
+            // decoding it again would repeat the error for ever.
             self.read_start = self.read_end - input.len();
-            if complete {
+            if complete? {
                 return Ok(Some(self.decoder.frame()));
             }
             let now = Instant::now();
             // Even a zero timeout reads what the kernel already holds.
-            if tried && now >= deadline {
+            if tried && deadline.is_some_and(|deadline| now >= deadline) {
                 return Ok(None);
             }
             tried = true;
             // A zero timeout would mean "block forever" to the socket API.
-            let wait = deadline
-                .saturating_duration_since(now)
-                .max(Duration::from_micros(1));
-            self.stream.set_read_timeout(Some(wait))?;
+            let wait = deadline.map(|deadline| {
+                deadline
+                    .saturating_duration_since(now)
+                    .max(Duration::from_micros(1))
+            });
+            self.stream.set_read_timeout(wait)?;
             match self.stream.read(&mut self.read_buf) {
                 Ok(0) => return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into()),
                 Ok(n) => {

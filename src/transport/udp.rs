@@ -1,10 +1,10 @@
 //! Blocking UDP client: sends packets to one target and receives replies on
 //! the port it sends from (python-osc's `SimpleUDPClient`, both ways).
 
-use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket};
 use std::time::Duration;
 
+use super::{is_timeout, resolve};
 use crate::{Packet, Result};
 
 /// Largest UDP payload: 65,535 minus the IPv4 and UDP headers.
@@ -143,16 +143,3 @@ impl UdpClient {
 }
 
 super::send_methods!(UdpClient);
-
-pub(crate) fn resolve(addr: impl ToSocketAddrs) -> Result<SocketAddr> {
-    addr.to_socket_addrs()?.next().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing").into()
-    })
-}
-
-pub(crate) fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
-}

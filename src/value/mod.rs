@@ -120,27 +120,35 @@ pub(crate) fn tag_name(tag: u8) -> &'static str {
     }
 }
 
+/// The type tag of a [`Value`] or a [`ValueRef`]: one table for both enums,
+/// whose variants have the same names.
+macro_rules! tag_of {
+    ($value:expr, $enum:ident) => {
+        match $value {
+            $enum::Int(_) => b'i',
+            $enum::Float(_) => b'f',
+            $enum::String(_) => b's',
+            $enum::Blob(_) => b'b',
+            $enum::Long(_) => b'h',
+            $enum::TimeTag(_) => b't',
+            $enum::Double(_) => b'd',
+            $enum::Symbol(_) => b'S',
+            $enum::Char(_) => b'c',
+            $enum::Color(_) => b'r',
+            $enum::Midi(_) => b'm',
+            $enum::Bool(true) => b'T',
+            $enum::Bool(false) => b'F',
+            $enum::Nil => b'N',
+            $enum::Infinitum => b'I',
+            $enum::Array(_) => b'[',
+        }
+    };
+}
+
 impl Value {
     /// The OSC type tag of this value (`[` for an array).
     pub fn tag(&self) -> u8 {
-        match self {
-            Value::Int(_) => b'i',
-            Value::Float(_) => b'f',
-            Value::String(_) => b's',
-            Value::Blob(_) => b'b',
-            Value::Long(_) => b'h',
-            Value::TimeTag(_) => b't',
-            Value::Double(_) => b'd',
-            Value::Symbol(_) => b'S',
-            Value::Char(_) => b'c',
-            Value::Color(_) => b'r',
-            Value::Midi(_) => b'm',
-            Value::Bool(true) => b'T',
-            Value::Bool(false) => b'F',
-            Value::Nil => b'N',
-            Value::Infinitum => b'I',
-            Value::Array(_) => b'[',
-        }
+        tag_of!(self, Value)
     }
 
     /// Converts to the OSC type `tag`, for the cases where one Rust value
@@ -160,11 +168,6 @@ impl Value {
             return Ok(self);
         }
         let found = self.tag();
-        let mismatch = || Error::TypeMismatch {
-            index: 0,
-            expected: tag_name(tag),
-            found: found as char,
-        };
         let out_of_range = |value: String| Error::OutOfRange {
             index: 0,
             field: None,
@@ -202,7 +205,7 @@ impl Value {
             (Value::Nil, b'I') => Value::Infinitum,
             (Value::Bool(_), b'T') => Value::Bool(true),
             (Value::Bool(_), b'F') => Value::Bool(false),
-            _ => return Err(mismatch()),
+            _ => return Err(Error::mismatch(0, tag_name(tag), found)),
         })
     }
 
@@ -276,24 +279,7 @@ impl Value {
 impl<'a> ValueRef<'a> {
     /// The OSC type tag of this value (`[` for an array).
     pub fn tag(&self) -> u8 {
-        match self {
-            ValueRef::Int(_) => b'i',
-            ValueRef::Float(_) => b'f',
-            ValueRef::String(_) => b's',
-            ValueRef::Blob(_) => b'b',
-            ValueRef::Long(_) => b'h',
-            ValueRef::TimeTag(_) => b't',
-            ValueRef::Double(_) => b'd',
-            ValueRef::Symbol(_) => b'S',
-            ValueRef::Char(_) => b'c',
-            ValueRef::Color(_) => b'r',
-            ValueRef::Midi(_) => b'm',
-            ValueRef::Bool(true) => b'T',
-            ValueRef::Bool(false) => b'F',
-            ValueRef::Nil => b'N',
-            ValueRef::Infinitum => b'I',
-            ValueRef::Array(_) => b'[',
-        }
+        tag_of!(self, ValueRef)
     }
 
     /// An owned copy. Fails only if an array holds malformed data.

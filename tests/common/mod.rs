@@ -1,8 +1,10 @@
 //! Helpers shared by the integration tests: building expected message bytes
-//! by hand, and asserting an error variant.
+//! by hand, asserting an error variant, and reading the fuzz corpus.
 //!
 //! Each test file is its own crate and uses only some of these.
 #![allow(dead_code, unused_macros)]
+
+use std::path::{Path, PathBuf};
 
 /// The bytes of a message to `address` with type tags `tags` (without the
 /// comma) and the argument data `payload`, padded as OSC requires.
@@ -29,6 +31,20 @@ pub fn be(ints: &[i32]) -> Vec<u8> {
     ints.iter().flat_map(|i| i.to_be_bytes()).collect()
 }
 
+/// `packet` inside `levels` immediate bundles, one in another, framed by
+/// hand so that any depth can be built (the encoder refuses more than
+/// `MAX_DEPTH`).
+pub fn in_bundles(packet: Vec<u8>, levels: usize) -> Vec<u8> {
+    let mut bytes = packet;
+    for _ in 0..levels {
+        let mut outer = b"#bundle\0\0\0\0\0\0\0\0\x01".to_vec();
+        outer.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        outer.extend_from_slice(&bytes);
+        bytes = outer;
+    }
+    bytes
+}
+
 /// Asserts that `result` is an `Err` matching `pattern` (and guard).
 macro_rules! assert_err {
     ($result:expr, $pattern:pat $(if $guard:expr)? $(,)?) => {
@@ -40,4 +56,39 @@ macro_rules! assert_err {
             ),
         }
     };
+}
+
+/// Every seed under fuzz/corpus/<target>/ with its bytes, sorted by name
+/// for stable output.
+pub fn fuzz_seeds(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("corpus entry").path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).expect("read seed");
+            (p, bytes)
+        })
+        .collect()
+}
+
+/// Runs a fuzz check on every seed (at least `at_least` of them, so that a
+/// lost corpus fails), naming the seed it fails on.
+pub fn check_seeds(seeds: &[(PathBuf, Vec<u8>)], check: fn(&[u8]), at_least: usize) {
+    assert!(
+        seeds.len() >= at_least,
+        "corpus went missing: {}",
+        seeds.len()
+    );
+    for (path, bytes) in seeds {
+        let result = std::panic::catch_unwind(|| check(bytes));
+        assert!(result.is_ok(), "check failed on seed {}", path.display());
+    }
 }
