@@ -36,8 +36,8 @@ pub(crate) fn from_message_ref<'de, T: Deserialize<'de>>(msg: MessageRef<'de>) -
     Ok(value)
 }
 
-/// The deserializer over one message's arguments. It is public only
-/// because serde's traits name it; use [`from_slice`](crate::from_slice).
+/// The deserializer over one message's arguments, made by
+/// [`from_slice`](crate::from_slice) and [`MessageRef::deserialize`].
 pub struct Deserializer<'de> {
     address: &'de str,
     cursor: ArgCursor<'de>,

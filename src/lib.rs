@@ -108,11 +108,9 @@ pub mod wire;
 pub use address::Pattern;
 pub use args::{Args, ArrayRef, MAX_DEPTH};
 pub use bundle::{Bundle, BundleRef, Elements, Packet, PacketRef, BUNDLE_TAG};
-pub use de::Deserializer;
 pub use dispatch::{Context, Dispatcher, Origin, Responder};
 pub use error::{Error, Result};
 pub use message::{Message, MessageRef};
-pub use ser::Serializer;
 pub use value::{Blob, Color, Infinitum, Midi, Symbol, TimeTag, Value, ValueRef};
 
 #[cfg(feature = "derive")]

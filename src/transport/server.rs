@@ -36,6 +36,12 @@ use crate::{Dispatcher, Error, Origin, Responder, Result};
 
 const WAKER: Token = Token(usize::MAX);
 
+/// How many more read budgets per source a stop drains after the first
+/// read: with the default 256 KiB budget, 16 MiB, more than a kernel socket
+/// buffer holds, so whatever had arrived is dispatched; a peer that floods
+/// without pause cannot keep [`Server::run`] from returning.
+const MAX_DRAIN_ROUNDS: usize = 64;
+
 /// Size of the buffer TCP reads go into.
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -864,8 +870,13 @@ impl Io {
                 _ => {}
             }
         }
-        // Everything received means past the read budget too.
-        while !self.unfinished.is_empty() {
+        // Everything received means past the read budget too, but only a
+        // bounded number of budgets more: a peer that never stops sending
+        // must not keep the server from stopping.
+        for _ in 0..MAX_DRAIN_ROUNDS {
+            if self.unfinished.is_empty() {
+                break;
+            }
             for token in std::mem::take(&mut self.unfinished) {
                 self.read_more(token, dispatcher);
             }

@@ -80,8 +80,13 @@ impl TimeTag {
     }
 
     /// The time tag `delay` from now (for scheduling a bundle).
+    ///
+    /// A delay beyond what `SystemTime` can hold saturates at the latest
+    /// time tag of era 0.
     pub fn after(delay: Duration) -> Self {
-        Self::from_system_time(SystemTime::now() + delay)
+        SystemTime::now()
+            .checked_add(delay)
+            .map_or(TimeTag::new(u32::MAX, u32::MAX), Self::from_system_time)
     }
 
     /// Converts a system time, rounding to the nearest fraction unit.
@@ -222,6 +227,15 @@ mod tests {
             UNIX_EPOCH.duration_since(t).unwrap(),
             Duration::from_secs(NTP_UNIX_OFFSET)
         );
+    }
+
+    #[test]
+    fn after_saturates_instead_of_panicking() {
+        assert_eq!(
+            TimeTag::after(Duration::MAX),
+            TimeTag::new(u32::MAX, u32::MAX)
+        );
+        assert!(TimeTag::after(Duration::from_secs(1)) > TimeTag::now());
     }
 
     #[test]
