@@ -29,7 +29,7 @@ const WAIT: Duration = Duration::from_secs(20);
 
 /// A test server: UDP, and TCP listeners detecting the framing, fixed to
 /// the length prefix and fixed to SLIP. `/ping i` answers `/pong i`;
-/// `/spin i` burns CPU (a slow handler); every error goes, as its `Debug`
+/// `/spin i` burns CPU (a slow handler), `/slow i` far more; every error goes, as its `Debug`
 /// text, to `errors`; every unmatched message to `messages`.
 struct Target {
     handle: ServerHandle,
@@ -56,6 +56,15 @@ fn start(limits: Limits) -> Target {
     d.map("/spin", |n: i32| {
         let mut x = n as u64;
         for i in 0..2_000u64 {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
+        }
+        std::hint::black_box(x);
+    })
+    .unwrap();
+    // Far slower than any sender: a flood of these keeps the server behind.
+    d.map("/slow", |n: i32| {
+        let mut x = n as u64;
+        for i in 0..50_000u64 {
             x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
         }
         std::hint::black_box(x);
@@ -602,4 +611,48 @@ fn a_zero_read_budget_still_serves_everything() {
     }
     t.assert_serving(8);
     assert_eq!(t.handle.stats().errors, 0);
+}
+
+/// Stopping returns while a peer is still flooding: the drain reads what
+/// had arrived, within a bounded number of read budgets, not forever.
+#[test]
+fn stop_returns_while_a_peer_floods() {
+    let t = start(Limits {
+        read_budget: 256,
+        ..Limits::default()
+    });
+    let flooding = Arc::new(AtomicBool::new(true));
+    let flood = {
+        let flooding = flooding.clone();
+        let addr = t.udp;
+        std::thread::spawn(move || {
+            // UDP never waits for the receiver, and a slow handler keeps the
+            // server behind: before the bound, draining never ended.
+            let mut udp = UdpClient::new(addr).unwrap();
+            let slow = Message::new("/slow").arg(1);
+            while flooding.load(Ordering::SeqCst) {
+                // Refused sends (ICMP from a closed port) are fine here.
+                let _ = udp.send(&slow);
+            }
+        })
+    };
+    t.stats_until("flood started", |s| s.packets >= 10);
+    t.handle.stopper().stop().unwrap();
+    let (done, joined) = channel();
+    let handle = t.handle;
+    std::thread::spawn(move || {
+        let _ = done.send(handle.join().map(|server| server.stats()));
+    });
+    let stats = joined
+        .recv_timeout(WAIT * 3)
+        .expect("stop() returned while the peer was still sending")
+        .unwrap();
+    assert!(
+        flooding.load(Ordering::SeqCst),
+        "the flood was still on when the server stopped"
+    );
+    assert!(stats.packets >= 10, "{stats:?}");
+    assert_eq!(stats.errors, 0, "{stats:?}");
+    flooding.store(false, Ordering::SeqCst);
+    flood.join().unwrap();
 }
