@@ -117,8 +117,14 @@ impl<'o> Serializer<'o> {
         write_checked_str(self.out, address)?;
         let comma = self.out.len();
         let room = wire::padded(tags.min(MAX_INITIAL_TAGS) + 2);
-        self.out.resize(comma + room, 0);
-        self.out[comma] = b',';
+        if room <= 8 {
+            // Two fixed-size stores rather than a call to `memset`.
+            self.out.extend_from_slice(b",\0\0\0\0\0\0\0");
+            self.out.truncate(comma + room);
+        } else {
+            self.out.resize(comma + room, 0);
+            self.out[comma] = b',';
+        }
         self.comma = Some(comma);
         self.next_tag = comma + 1;
         self.tag_limit = comma + room - 1;
@@ -245,7 +251,8 @@ impl<'o> Serializer<'o> {
             if let Some(comma) = self.comma {
                 let have = self.tag_limit + 1 - comma;
                 if room > have && self.out.len() == self.tag_limit + 1 {
-                    self.resize_room(room - have, 0);
+                    push_zeros(self.out, room - have);
+                    self.tag_limit += room - have;
                 }
             }
         }
@@ -273,6 +280,19 @@ impl<'o> Serializer<'o> {
             return Ok(());
         }
         self.atom(b'N', |_| {})
+    }
+}
+
+/// Appends `n` zero bytes. Up to 8 of them are a fixed-size store and a
+/// truncate, cheaper than the call to `memset` that `resize` makes.
+#[inline]
+fn push_zeros(out: &mut Vec<u8>, n: usize) {
+    let end = out.len() + n;
+    if n <= 8 {
+        out.extend_from_slice(&[0; 8]);
+        out.truncate(end);
+    } else {
+        out.resize(end, 0);
     }
 }
 
