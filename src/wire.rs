@@ -65,12 +65,20 @@ fn pad_to(out: &mut Vec<u8>, end: usize) {
 #[inline]
 pub fn check_str(s: &str) -> Result<()> {
     if find_nul(s.as_bytes()).is_some() {
-        Err(Error::Custom(format!(
-            "string {s:?} contains a NUL byte, which OSC strings cannot carry"
-        )))
+        Err(nul_in_str(s))
     } else {
         Ok(())
     }
+}
+
+/// The error for a string with a NUL, built out of line so that the checks
+/// inlined into encoders stay small.
+#[cold]
+#[inline(never)]
+fn nul_in_str(s: &str) -> Error {
+    Error::Custom(format!(
+        "string {s:?} contains a NUL byte, which OSC strings cannot carry"
+    ))
 }
 
 /// Appends a blob: int32 size, the bytes, NUL padding to a multiple of 4.
