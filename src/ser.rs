@@ -114,7 +114,7 @@ impl<'o> Serializer<'o> {
                 reason: "an address must start with '/'",
             });
         }
-        write_checked_str(self.out, address)?;
+        wire::write_checked_str(self.out, address)?;
         let comma = self.out.len();
         let room = wire::padded(tags.min(MAX_INITIAL_TAGS) + 2);
         if room <= 8 {
@@ -296,14 +296,6 @@ fn push_zeros(out: &mut Vec<u8>, n: usize) {
     }
 }
 
-/// Writes `s` as an OSC string, refusing an interior NUL.
-#[inline]
-fn write_checked_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
-    wire::check_str(s)?;
-    wire::write_str(out, s);
-    Ok(())
-}
-
 /// Serializes the fields or items of a compound value.
 pub struct Compound<'s, 'o> {
     ser: &'s mut Serializer<'o>,
@@ -439,7 +431,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
             None => b's',
         };
         self.tag(tag)?;
-        write_checked_str(self.out, v)
+        wire::write_checked_str(self.out, v)
     }
 
     #[inline]

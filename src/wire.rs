@@ -81,6 +81,64 @@ fn nul_in_str(s: &str) -> Error {
     ))
 }
 
+/// [`check_str`] and [`write_str`] in one. Strings under 16 bytes, the
+/// usual addresses and string arguments, take a fast path: two overlapping
+/// words cover the string (its first and last 8 or 4 bytes, or its bytes one
+/// by one under 4); they are tested for NUL and put into a zeroed 16-byte
+/// block, which is appended with one fixed-size copy and cut to the padded
+/// size. This replaces a scan of the string, a call to `memcpy` and the
+/// padding.
+#[inline]
+pub(crate) fn write_checked_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
+    let bytes = s.as_bytes();
+    let n = bytes.len();
+    if n >= 16 {
+        check_str(s)?;
+        write_str(out, s);
+        return Ok(());
+    }
+    let mut block = [0u8; 16];
+    let zeros = if let (Some(head), Some(tail)) = (bytes.first_chunk(), bytes.last_chunk()) {
+        block[..8].copy_from_slice(head);
+        block[n - 8..n].copy_from_slice(tail);
+        zero_bytes64(u64::from_le_bytes(*head)) | zero_bytes64(u64::from_le_bytes(*tail))
+    } else if let (Some(head), Some(tail)) = (bytes.first_chunk(), bytes.last_chunk()) {
+        block[..4].copy_from_slice(head);
+        block[n - 4..n].copy_from_slice(tail);
+        u64::from(zero_bytes(u32::from_le_bytes(*head)) | zero_bytes(u32::from_le_bytes(*tail)))
+    } else {
+        // Under 4 bytes; the test sees the padding as 0xff, not as NUL.
+        let (word, test) = match *bytes {
+            [a, b, c, ..] => ([a, b, c, 0], [a, b, c, 0xff]),
+            [a, b] => ([a, b, 0, 0], [a, b, 0xff, 0xff]),
+            [a] => ([a, 0, 0, 0], [a, 0xff, 0xff, 0xff]),
+            [] => ([0; 4], [0xff; 4]),
+        };
+        block[..4].copy_from_slice(&word);
+        u64::from(zero_bytes(u32::from_le_bytes(test)))
+    };
+    if zeros != 0 {
+        return Err(nul_in_str(s));
+    }
+    let end = out.len() + padded(n + 1);
+    out.extend_from_slice(&block);
+    out.truncate(end);
+    Ok(())
+}
+
+/// Nonzero exactly when some byte of `w` is zero; in little-endian order
+/// the lowest set bit marks the first zero byte (the classic word test).
+#[inline]
+const fn zero_bytes(w: u32) -> u32 {
+    w.wrapping_sub(0x0101_0101) & !w & 0x8080_8080
+}
+
+/// [`zero_bytes`] on 8 bytes.
+#[inline]
+const fn zero_bytes64(w: u64) -> u64 {
+    w.wrapping_sub(0x0101_0101_0101_0101) & !w & 0x8080_8080_8080_8080
+}
+
 /// Appends a blob: int32 size, the bytes, NUL padding to a multiple of 4.
 ///
 /// # Errors
@@ -184,10 +242,7 @@ fn find_nul(bytes: &[u8]) -> Option<usize> {
     let mut words = bytes.chunks_exact(4);
     let mut offset = 0;
     for word in &mut words {
-        let w = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
-        // Nonzero exactly when some byte of `w` is zero; in little-endian
-        // order the lowest set bit marks the first zero byte.
-        let zero = w.wrapping_sub(0x0101_0101) & !w & 0x8080_8080;
+        let zero = zero_bytes(u32::from_le_bytes([word[0], word[1], word[2], word[3]]));
         if zero != 0 {
             return Some(offset + zero.trailing_zeros() as usize / 8);
         }
@@ -282,6 +337,45 @@ mod tests {
             assert_eq!(read_str(&mut cur).unwrap(), s);
             assert!(cur.is_empty());
         }
+    }
+
+    /// The fused writer against `check_str` then `write_str`: every length
+    /// either side of the fast path's bounds, with no NUL and with one at
+    /// every position, after a prefix that must stay.
+    #[test]
+    fn write_checked_str_matches_check_then_write() {
+        for len in 0..=20usize {
+            let plain: String = (0..len).map(|i| char::from(b'a' + i as u8)).collect();
+            let mut with_nul: Vec<String> = (0..len)
+                .map(|at| {
+                    let mut b = plain.clone().into_bytes();
+                    b[at] = 0;
+                    String::from_utf8(b).unwrap()
+                })
+                .collect();
+            with_nul.push(plain);
+            for s in &with_nul {
+                let mut fused = b"pre".to_vec();
+                let r = write_checked_str(&mut fused, s);
+                let mut reference = b"pre".to_vec();
+                match check_str(s) {
+                    Ok(()) => {
+                        write_str(&mut reference, s);
+                        assert!(r.is_ok(), "{s:?}");
+                        assert_eq!(fused, reference, "{s:?}");
+                        assert_eq!(fused.len(), 3 + str_size(s));
+                    }
+                    Err(e) => {
+                        assert!(matches!(e, Error::Custom(_)));
+                        assert_eq!(r.unwrap_err().to_string(), e.to_string(), "{s:?}");
+                    }
+                }
+            }
+        }
+        // Bytes at 0x80 and above next to the padding must not look like NUL.
+        let mut out = Vec::new();
+        write_checked_str(&mut out, "\u{80}\u{ff}é").unwrap();
+        assert_eq!(out, "\u{80}\u{ff}é\0\0".as_bytes());
     }
 
     #[test]
