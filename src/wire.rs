@@ -90,14 +90,16 @@ fn nul_in_str(s: &str) -> Error {
 /// call to `memcpy` and the padding. (The block is not assembled in memory:
 /// reading it back whole after writing it in parts stalls the store
 /// forwarding and cost more time than the instructions it saved.)
-#[inline]
+///
+/// Always inlined (the long-string path is not): it is a few instructions,
+/// and a call costs as much as the work, which the bench binaries, with
+/// their many callers, did not always inline.
+#[inline(always)]
 pub(crate) fn write_checked_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
     let bytes = s.as_bytes();
     let n = bytes.len();
     if n >= 16 {
-        check_str(s)?;
-        write_str(out, s);
-        return Ok(());
+        return write_checked_long_str(out, s);
     }
     // In little-endian order byte i of the string is byte i of `block`;
     // `tail` holds bytes n-8..n (or n-4..n), shifted down to drop the bytes
@@ -132,6 +134,14 @@ pub(crate) fn write_checked_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
     let end = out.len() + padded(n + 1);
     out.extend_from_slice(&block.to_le_bytes());
     out.truncate(end);
+    Ok(())
+}
+
+/// The slow path of [`write_checked_str`], kept out of line.
+#[inline(never)]
+fn write_checked_long_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
+    check_str(s)?;
+    write_str(out, s);
     Ok(())
 }
 
