@@ -241,7 +241,7 @@ impl<'o> Serializer<'o> {
 
     /// Starts a struct, tuple or sequence of `len` items (if known): at the
     /// top level its items are the arguments; below, it is an OSC array.
-    #[inline]
+    #[inline(always)]
     fn compound<'s>(&'s mut self, len: Option<usize>) -> Result<Compound<'s, 'o>> {
         let bracket = self.depth > 0;
         if let (false, Some(len)) = (bracket, len) {
@@ -560,7 +560,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         ))
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<Compound<'s, 'o>> {
         if name == MESSAGE_NAME && self.depth == 0 {
             return Ok(Compound {
