@@ -334,7 +334,7 @@ impl Compound<'_, '_> {
         result
     }
 
-    #[inline]
+    #[inline(always)]
     fn finish(self) -> Result<()> {
         if !self.message {
             self.ser.depth -= 1;
