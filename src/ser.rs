@@ -228,7 +228,7 @@ impl<'o> Serializer<'o> {
     /// A serde name at the top level that is an address makes this value a
     /// message to that address (unless the caller gave one), with room for
     /// `tags` tags. Returns whether `name` was an address.
-    #[inline]
+    #[inline(always)]
     fn name_message(&mut self, name: &'static str, tags: usize) -> Result<bool> {
         if self.depth != 0 || !name.starts_with('/') {
             return Ok(false);
