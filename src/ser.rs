@@ -38,6 +38,7 @@ pub(crate) fn encode<T: Serialize + ?Sized>(
     result
 }
 
+/// The single pass; [`encode`] takes its partial output back on error.
 #[inline]
 fn encode_message<T: Serialize + ?Sized>(
     out: &mut Vec<u8>,
