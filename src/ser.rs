@@ -2,16 +2,15 @@
 //!
 //! An OSC message puts the type tag string (one tag per argument) before the
 //! argument data, and the tags are only known once every argument has been
-//! seen. The usual case is encoded in one pass: the address is written, room
-//! is left for the tags (as many as the top-level struct, tuple or sequence
-//! says it has), the data follows, and the tags, kept on the stack meanwhile,
-//! are filled in at the end (moving the data only if the guess was wrong).
-//! A message with more tags than that stack buffer holds, or one that fails,
-//! is encoded again in two passes into the caller's buffer: a first pass
-//! writes the address and the tags, a second the data. All passes share
-//! every method below; a `Pass` flag says which half of each atom to write.
-//! Either way encoding needs no heap scratch space, so encoding into a
-//! reused `Vec` allocates nothing.
+//! seen. Encoding is one pass all the same: the address is written, then
+//! room for the tag string (as many tags as the top-level struct, tuple or
+//! sequence says it has), then the data. Each tag goes straight into that
+//! room. When the room runs out (arrays, sequences of unknown length) it is
+//! doubled by moving the data written so far to the right, so the moves
+//! cost amortized O(1) per tag; at the end the room is cut or grown to the
+//! exact padded size of the tag string. On error the output is truncated
+//! back to where it started. No heap scratch space is used, so encoding
+//! into a reused `Vec` allocates nothing.
 //!
 //! See the crate documentation for the mapping of serde types to OSC tags.
 
@@ -32,91 +31,37 @@ pub(crate) fn encode<T: Serialize + ?Sized>(
     value: &T,
 ) -> Result<()> {
     let start = out.len();
-    if encode_single_pass(out, address, value).is_ok() {
-        return Ok(());
-    }
-    // Too many tags for the single pass, or an error: the two-pass encoder
-    // gives the same bytes, and the error with the same argument index.
-    out.truncate(start);
-    let result = encode_two_pass(out, address, value);
+    let result = encode_message(out, address, value);
     if result.is_err() {
         out.truncate(start);
     }
     result
 }
 
-/// How many type tags the single pass keeps on the stack (its buffer has
-/// room for the NUL and padding after them too).
-const INLINE_TAGS: usize = 64;
-
-/// Encodes in one pass (see the module docs); an error means "use the two
-/// passes", whatever its cause.
+/// The single pass; [`encode`] takes its partial output back on error.
 #[inline]
-fn encode_single_pass<T: Serialize + ?Sized>(
+fn encode_message<T: Serialize + ?Sized>(
     out: &mut Vec<u8>,
     address: Option<&str>,
     value: &T,
 ) -> Result<()> {
-    // The serializer stays in place and is used by reference: moving it
-    // (its tag buffer) around cost store-forwarding stalls.
-    let mut ser = Serializer::new(out, Pass::Single);
-    serialize_message(&mut ser, address, value)?;
-    ser.write_kept_tags()
-}
-
-/// Runs a pass over the message: the given address, if any, then `value`.
-#[inline]
-fn serialize_message<T: Serialize + ?Sized>(
-    ser: &mut Serializer<'_>,
-    address: Option<&str>,
-    value: &T,
-) -> Result<()> {
+    // The serializer stays in place and is used by reference.
+    let mut ser = Serializer::new(out);
     if let Some(address) = address {
-        ser.begin_message(address)?;
+        ser.begin_message(address, DEFAULT_TAGS)?;
     }
-    value.serialize(ser)
+    value.serialize(&mut ser)?;
+    ser.end_message()
 }
 
-fn encode_two_pass<T: Serialize + ?Sized>(
-    out: &mut Vec<u8>,
-    address: Option<&str>,
-    value: &T,
-) -> Result<()> {
-    let mut tags_pass = Serializer::new(out, Pass::Tags);
-    serialize_message(&mut tags_pass, address, value)?;
-    let tag_start = tags_pass.tag_start.ok_or(Error::NoAddress)?;
-    let tag_len = out.len() - tag_start;
-    out.resize(tag_start + wire::padded(tag_len + 1), 0);
-    let mut ser = Serializer::new(out, Pass::Data);
-    ser.tag_start = Some(tag_start);
-    value.serialize(&mut ser)
-}
+/// Tags the room is first sized for when the argument count is not known
+/// yet (an address given by the caller, or a [`Message`](crate::Message)'s
+/// address field): a sequence that follows at once resizes it.
+const DEFAULT_TAGS: usize = 2;
 
-/// Writes the address and the type tag string's comma; returns the comma's
-/// position.
-#[inline]
-fn write_address(out: &mut Vec<u8>, address: &str) -> Result<usize> {
-    if !address.starts_with('/') {
-        return Err(Error::InvalidAddress {
-            address: address.into(),
-            reason: "an address must start with '/'",
-        });
-    }
-    wire::check_str(address)?;
-    wire::write_str(out, address);
-    out.push(b',');
-    Ok(out.len() - 1)
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Pass {
-    /// Everything: the tags are kept aside and written at the end.
-    Single,
-    /// Address and type tags.
-    Tags,
-    /// Argument payloads.
-    Data,
-}
+/// The most tags the room is first sized for, whatever length serde
+/// announces: a `Serialize` impl may overstate it, and growing is cheap.
+const MAX_INITIAL_TAGS: usize = 1024;
 
 /// What the next scalar stands for, set by a reserved serde name.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -131,102 +76,129 @@ enum Pending {
 /// it is public only because serde's traits name it.
 pub struct Serializer<'o> {
     out: &'o mut Vec<u8>,
-    pass: Pass,
     /// 0 for the message itself, 1 for its arguments, more inside arrays.
     depth: usize,
     /// Where the type tag string's comma is, once the address is written.
-    tag_start: Option<usize>,
+    comma: Option<usize>,
+    /// Where the next type tag goes.
+    next_tag: usize,
+    /// Where the room for tags ends: the byte here is kept for the NUL and
+    /// the data starts right after it. Equal to `next_tag` when the room is
+    /// full, and (both 0) before the address is written, so that one
+    /// comparison per argument covers both cases.
+    tag_limit: usize,
     pending: Option<Pending>,
     field: Option<&'static str>,
-    /// Single pass: bytes kept for the type tag string, from the comma on.
-    reserved: usize,
-    /// Single pass: the type tags so far.
-    tags: [u8; INLINE_TAGS + 4],
-    tag_count: usize,
 }
 
 impl<'o> Serializer<'o> {
     #[inline]
-    fn new(out: &'o mut Vec<u8>, pass: Pass) -> Self {
+    fn new(out: &'o mut Vec<u8>) -> Self {
         Serializer {
             out,
-            pass,
             depth: 0,
-            tag_start: None,
+            comma: None,
+            next_tag: 0,
+            tag_limit: 0,
             pending: None,
             field: None,
-            reserved: 0,
-            tags: [0; INLINE_TAGS + 4],
-            tag_count: 0,
         }
     }
 
-    /// Writes the address (first and single passes only) and, in the
-    /// single pass, leaves room for a tag string of up to 2 tags.
-    #[inline]
-    fn begin_message(&mut self, address: &str) -> Result<()> {
-        self.tag_start = Some(write_address(self.out, address)?);
-        if self.pass == Pass::Single {
-            self.out.extend_from_slice(&[0; 3]);
-            self.reserved = 4;
+    /// Writes the address and the comma, and leaves zeroed room for a tag
+    /// string of `tags` tags.
+    ///
+    /// Always inlined: at the head of every derived `Serialize`, a call
+    /// cost as much as the work. (The error is built out of line.)
+    #[inline(always)]
+    fn begin_message(&mut self, address: &str, tags: usize) -> Result<()> {
+        if !address.starts_with('/') {
+            return Err(no_slash(address));
         }
+        wire::write_checked_str(self.out, address)?;
+        let comma = self.out.len();
+        let room = wire::padded(tags.min(MAX_INITIAL_TAGS) + 2);
+        if room <= 8 {
+            // Two fixed-size stores rather than a call to `memset`.
+            self.out.extend_from_slice(b",\0\0\0\0\0\0\0");
+            self.out.truncate(comma + room);
+        } else {
+            self.out.resize(comma + room, 0);
+            self.out[comma] = b',';
+        }
+        self.comma = Some(comma);
+        self.next_tag = comma + 1;
+        self.tag_limit = comma + room - 1;
         Ok(())
     }
 
-    /// Ends the single pass: puts the kept tags in the room left for them,
-    /// first moving the data if the room is not the right size.
+    /// Ends the message: sizes the room to the tag string's exact padded
+    /// length (',', the tags, a NUL, padding), moving the data if needed.
+    /// The room's unused bytes are zero, so they are the NUL and padding.
     #[inline]
-    fn write_kept_tags(&mut self) -> Result<()> {
-        let Some(comma) = self.tag_start else {
+    fn end_message(&mut self) -> Result<()> {
+        let Some(comma) = self.comma else {
             return Err(Error::NoAddress);
         };
-        let out = &mut *self.out;
-        // The tag string: ',', the tags, a NUL, padding to 4.
-        let needed = wire::padded(self.tag_count + 2);
-        let reserved = self.reserved;
-        if needed != reserved {
-            let data_start = comma + reserved;
-            let end = out.len();
-            if needed > reserved {
-                out.resize(end + needed - reserved, 0);
-                out.copy_within(data_start..end, comma + needed);
-            } else {
-                out.copy_within(data_start..end, comma + needed);
-                out.truncate(end - (reserved - needed));
-            }
+        let needed = wire::padded(self.next_tag - comma + 1);
+        let room = self.tag_limit + 1 - comma;
+        if needed != room {
+            self.resize_room(needed - room.min(needed), room - needed.min(room));
         }
-        // `tags` is zero past the last tag, so this also writes the padding.
-        out[comma + 1..comma + needed].copy_from_slice(&self.tags[..needed - 1]);
         Ok(())
     }
 
-    /// Writes one argument: its tag in the first pass, its payload in the
-    /// second, both in the single pass.
+    /// Grows the room by `grow` zero bytes or shrinks it by `shrink` bytes,
+    /// moving the data after it.
+    #[cold]
+    fn resize_room(&mut self, grow: usize, shrink: usize) {
+        let out = &mut *self.out;
+        let data_start = self.tag_limit + 1;
+        let end = out.len();
+        if grow > 0 {
+            out.resize(end + grow, 0);
+            out.copy_within(data_start..end, data_start + grow);
+            out[data_start..data_start + grow].fill(0);
+            self.tag_limit += grow;
+        } else {
+            out.copy_within(data_start..end, data_start - shrink);
+            out.truncate(end - shrink);
+            self.tag_limit -= shrink;
+        }
+    }
+
+    /// The room is full: doubles it, or reports that no address was
+    /// written.
+    #[cold]
+    #[inline(never)]
+    fn grow_room(&mut self) -> Result<()> {
+        let Some(comma) = self.comma else {
+            return Err(Error::NoAddress);
+        };
+        let room = self.tag_limit + 1 - comma;
+        self.resize_room(room, 0);
+        Ok(())
+    }
+
+    /// Writes one argument: its tag into the room, its payload at the end.
     #[inline]
     fn atom(&mut self, tag: u8, payload: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
         if self.pending.is_some() {
             return Err(self.bad_special());
         }
-        match self.pass {
-            Pass::Single => {
-                if self.tag_start.is_none() {
-                    return Err(Error::NoAddress);
-                }
-                if self.tag_count == INLINE_TAGS {
-                    return Err(Error::Unsupported("more tags than the single pass keeps"));
-                }
-                self.tags[self.tag_count] = tag;
-                self.tag_count += 1;
-                payload(self.out);
-            }
-            Pass::Tags => {
-                if self.tag_start.is_none() {
-                    return Err(Error::NoAddress);
-                }
-                self.out.push(tag);
-            }
-            Pass::Data => payload(self.out),
+        self.tag(tag)?;
+        payload(self.out);
+        Ok(())
+    }
+
+    /// Puts a type tag into the room, growing it first if it is full.
+    #[inline]
+    fn tag(&mut self, tag: u8) -> Result<()> {
+        if self.next_tag == self.tag_limit {
+            self.grow_room()?;
         }
+        self.out[self.next_tag] = tag;
+        self.next_tag += 1;
         Ok(())
     }
 
@@ -237,13 +209,11 @@ impl<'o> Serializer<'o> {
         }
     }
 
-    /// Position of the next tag, for errors (meaningful in the tags pass,
-    /// where every range error is found first).
+    /// Position of the next tag, for errors.
     fn index(&self) -> usize {
-        match (self.tag_start, self.pass) {
-            (Some(start), Pass::Tags) => self.out.len() - start - 1,
-            (Some(_), Pass::Single) => self.tag_count,
-            _ => 0,
+        match self.comma {
+            Some(comma) => self.next_tag - comma - 1,
+            None => 0,
         }
     }
 
@@ -257,34 +227,33 @@ impl<'o> Serializer<'o> {
     }
 
     /// A serde name at the top level that is an address makes this value a
-    /// message to that address (unless the caller gave one). Returns
-    /// whether `name` was an address.
-    #[inline]
-    fn name_message(&mut self, name: &'static str) -> Result<bool> {
+    /// message to that address (unless the caller gave one), with room for
+    /// `tags` tags. Returns whether `name` was an address.
+    #[inline(always)]
+    fn name_message(&mut self, name: &'static str, tags: usize) -> Result<bool> {
         if self.depth != 0 || !name.starts_with('/') {
             return Ok(false);
         }
-        if self.pass != Pass::Data && self.tag_start.is_none() {
-            self.begin_message(name)?;
+        if self.comma.is_none() {
+            self.begin_message(name, tags)?;
         }
         Ok(true)
     }
 
     /// Starts a struct, tuple or sequence of `len` items (if known): at the
     /// top level its items are the arguments; below, it is an OSC array.
-    #[inline]
+    #[inline(always)]
     fn compound<'s>(&'s mut self, len: Option<usize>) -> Result<Compound<'s, 'o>> {
         let bracket = self.depth > 0;
-        if let (false, Pass::Single, Some(comma), Some(len)) =
-            (bracket, self.pass, self.tag_start, len)
-        {
+        if let (false, Some(len)) = (bracket, len) {
             // One tag per argument is the likely tag string: make room for
-            // it now, while no data follows the room already kept.
-            if self.out.len() == comma + self.reserved {
-                // Grows by whole words (4 bytes at a time, no memset call).
-                while self.reserved < wire::padded(len.min(INLINE_TAGS) + 2) {
-                    self.out.extend_from_slice(&[0; 4]);
-                    self.reserved += 4;
+            // it now, while no data follows the room (a caller's address).
+            let room = wire::padded(len.min(MAX_INITIAL_TAGS) + 2);
+            if let Some(comma) = self.comma {
+                let have = self.tag_limit + 1 - comma;
+                if room > have && self.out.len() == self.tag_limit + 1 {
+                    push_zeros(self.out, room - have);
+                    self.tag_limit += room - have;
                 }
             }
         }
@@ -312,6 +281,28 @@ impl<'o> Serializer<'o> {
             return Ok(());
         }
         self.atom(b'N', |_| {})
+    }
+}
+
+/// Appends `n` zero bytes. Up to 8 of them are a fixed-size store and a
+/// truncate, cheaper than the call to `memset` that `resize` makes.
+#[inline]
+fn push_zeros(out: &mut Vec<u8>, n: usize) {
+    let end = out.len() + n;
+    if n <= 8 {
+        out.extend_from_slice(&[0; 8]);
+        out.truncate(end);
+    } else {
+        out.resize(end, 0);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn no_slash(address: &str) -> Error {
+    Error::InvalidAddress {
+        address: address.into(),
+        reason: "an address must start with '/'",
     }
 }
 
@@ -344,7 +335,7 @@ impl Compound<'_, '_> {
         result
     }
 
-    #[inline]
+    #[inline(always)]
     fn finish(self) -> Result<()> {
         if !self.message {
             self.ser.depth -= 1;
@@ -437,8 +428,8 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
     fn serialize_str(self, v: &str) -> Result<()> {
         let tag = match self.pending.take() {
             Some(Pending::Address) => {
-                if self.pass != Pass::Data && self.tag_start.is_none() {
-                    self.begin_message(v)?;
+                if self.comma.is_none() {
+                    self.begin_message(v, DEFAULT_TAGS)?;
                 }
                 return Ok(());
             }
@@ -449,10 +440,8 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
             }
             None => b's',
         };
-        if self.pass != Pass::Data {
-            wire::check_str(v)?;
-        }
-        self.atom(tag, |out| wire::write_str(out, v))
+        self.tag(tag)?;
+        wire::write_checked_str(self.out, v)
     }
 
     #[inline]
@@ -486,7 +475,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         if name == names::INFINITUM {
             return self.atom(b'I', |_| {});
         }
-        if self.name_message(name)? {
+        if self.name_message(name, 0)? {
             return Ok(());
         }
         self.unit_argument()
@@ -494,7 +483,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
 
     #[inline]
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<()> {
-        if self.name_message(variant)? {
+        if self.name_message(variant, 0)? {
             return Ok(());
         }
         // A plain enum as an argument is its variant's name.
@@ -522,7 +511,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
             }
             return Ok(());
         }
-        self.name_message(name)?;
+        self.name_message(name, DEFAULT_TAGS)?;
         value.serialize(self)
     }
 
@@ -534,7 +523,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         variant: &'static str,
         value: &T,
     ) -> Result<()> {
-        if self.name_message(variant)? {
+        if self.name_message(variant, DEFAULT_TAGS)? {
             return value.serialize(self);
         }
         Err(Error::Unsupported(
@@ -554,7 +543,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
 
     #[inline]
     fn serialize_tuple_struct(self, name: &'static str, len: usize) -> Result<Compound<'s, 'o>> {
-        self.name_message(name)?;
+        self.name_message(name, len)?;
         self.compound(Some(len))
     }
 
@@ -566,7 +555,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         variant: &'static str,
         len: usize,
     ) -> Result<Compound<'s, 'o>> {
-        if self.name_message(variant)? {
+        if self.name_message(variant, len)? {
             return self.compound(Some(len));
         }
         Err(Error::Unsupported(
@@ -581,7 +570,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         ))
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<Compound<'s, 'o>> {
         if name == MESSAGE_NAME && self.depth == 0 {
             return Ok(Compound {
@@ -590,7 +579,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
                 message: true,
             });
         }
-        self.name_message(name)?;
+        self.name_message(name, len)?;
         self.compound(Some(len))
     }
 
@@ -675,41 +664,72 @@ mod tests {
         leaf().prop_recursive(3, 24, 6, |inner| vec(inner, 0..6).prop_map(Value::Array))
     }
 
-    /// Whether the single pass alone encodes `v` (to the same bytes as the
-    /// two passes, which the callers check).
-    fn single_pass_ok<T: Serialize + ?Sized>(address: Option<&str>, v: &T) -> bool {
-        encode_single_pass(&mut Vec::new(), address, v).is_ok()
+    /// A naive reference encoder for `Value` arguments, built another way
+    /// than the serializer: the tags and the data are collected separately
+    /// and joined at the end.
+    fn reference(address: &str, args: &[Value]) -> Vec<u8> {
+        fn walk(v: &Value, tags: &mut Vec<u8>, data: &mut Vec<u8>) {
+            if let Value::Array(items) = v {
+                tags.push(b'[');
+                for item in items {
+                    walk(item, tags, data);
+                }
+                tags.push(b']');
+                return;
+            }
+            tags.push(v.tag());
+            match v {
+                Value::Int(i) => wire::write_i32(data, *i),
+                Value::Float(f) => wire::write_f32(data, *f),
+                Value::String(s) | Value::Symbol(s) => wire::write_str(data, s),
+                Value::Blob(b) => wire::write_blob(data, b).unwrap(),
+                Value::Long(l) => wire::write_i64(data, *l),
+                Value::TimeTag(t) => wire::write_timetag(data, *t),
+                Value::Double(d) => wire::write_f64(data, *d),
+                Value::Char(c) => wire::write_u32(data, u32::from(*c)),
+                Value::Color(c) => wire::write_u32(data, c.to_u32()),
+                Value::Midi(m) => wire::write_u32(data, m.to_u32()),
+                _ => {}
+            }
+        }
+        let (mut tags, mut data) = (vec![b','], Vec::new());
+        for arg in args {
+            walk(arg, &mut tags, &mut data);
+        }
+        let mut out = Vec::new();
+        wire::write_str(&mut out, address);
+        wire::write_str(&mut out, std::str::from_utf8(&tags).unwrap());
+        out.extend_from_slice(&data);
+        out
     }
 
-    /// Encodes with the public entry point (single pass, falling back to
-    /// two) and with the two passes alone, after a prefix that must stay.
-    fn both<T: Serialize + ?Sized>(address: Option<&str>, v: &T) -> [(Result<()>, Vec<u8>); 2] {
-        let mut one = b"pre".to_vec();
-        let r1 = encode(&mut one, address, v);
-        let mut two = b"pre".to_vec();
-        let r2 = encode_two_pass(&mut two, address, v);
-        if r2.is_err() {
-            two.truncate(3);
-        }
-        [(r1, one), (r2, two)]
+    /// Encodes with the public entry point after a prefix that must stay.
+    fn encoded<T: Serialize + ?Sized>(address: Option<&str>, v: &T) -> (Result<()>, Vec<u8>) {
+        let mut out = b"pre".to_vec();
+        let result = encode(&mut out, address, v);
+        (result, out)
     }
 
     proptest! {
         /// Up to 70 arguments with nested arrays: the room kept for the tags
-        /// is right, too small (arrays) or the tags overflow the stack
-        /// buffer (two-pass fallback).
+        /// is right, or too small (arrays) and grows, maybe several times.
+        /// The message's own encoding (address field, then a sequence) and
+        /// the arguments under a caller's address both match the reference.
         #[test]
-        fn single_pass_matches_two_passes(address in "/[a-z]{0,12}", args in vec(value(), 0..70)) {
-            let m = Message::with_args(address, args);
-            let [(r1, one), (r2, two)] = both(None, &m);
-            prop_assert!(r1.is_ok() && r2.is_ok(), "{r1:?} {r2:?}");
-            prop_assert_eq!(one, two);
-            prop_assert_eq!(single_pass_ok(None, &m), m.type_tags().len() <= INLINE_TAGS);
+        fn encoding_matches_the_reference(address in "/[a-z]{0,12}", args in vec(value(), 0..70)) {
+            let expected = [b"pre".as_slice(), &reference(&address, &args)].concat();
+            let m = Message::with_args(address.clone(), args);
+            let (r1, one) = encoded(None, &m);
+            prop_assert!(r1.is_ok(), "{r1:?}");
+            prop_assert_eq!(&one, &expected);
+            let (r2, two) = encoded(Some(&address), &m.args);
+            prop_assert!(r2.is_ok(), "{r2:?}");
+            prop_assert_eq!(&two, &expected);
         }
     }
 
     #[test]
-    fn single_pass_matches_two_passes_for_typed_values() {
+    fn typed_values_with_arrays() {
         #[derive(serde::Serialize)]
         #[serde(rename = "/t")]
         struct Nested {
@@ -720,51 +740,83 @@ mod tests {
             a: vec![(1, 2.0), (3, 4.0)],
             b: None,
         };
-        let [(r1, one), (r2, two)] = both(None, &nested);
-        assert!(r1.is_ok() && r2.is_ok());
-        assert!(single_pass_ok(None, &nested));
-        assert_eq!(one, two);
+        let (r, out) = encoded(None, &nested);
+        assert!(r.is_ok());
         assert_eq!(
-            &one[3..],
-            b"/t\0\0,[[if][if]]N\0\0\0\0\0\0\0\x01\x40\0\0\0\0\0\0\x03\x40\x80\0\0"
+            out,
+            b"pre/t\0\0,[[if][if]]N\0\0\0\0\0\0\0\x01\x40\0\0\0\0\0\0\x03\x40\x80\0\0"
         );
-        for n in 0..10usize {
-            let items: Vec<u8> = (0..n as u8).collect();
-            let [(r1, one), (r2, two)] = both(Some("/seq"), &items);
-            assert!(r1.is_ok() && r2.is_ok());
-            assert!(single_pass_ok(Some("/seq"), &items));
-            assert_eq!(one, two, "{n} items");
+        // 0 to 300 items: the room starts right-sized and is then cut or
+        // grown, while the sequence's items follow it.
+        for n in 0..300usize {
+            let items: Vec<u8> = (0..n).map(|i| i as u8).collect();
+            let args: Vec<Value> = items.iter().map(|&i| Value::Int(i.into())).collect();
+            let expected = [b"pre".as_slice(), &reference("/seq", &args)].concat();
+            let (r, out) = encoded(Some("/seq"), &items);
+            assert!(r.is_ok());
+            assert_eq!(out, expected, "{n} items");
+            let nested = (Vec::<u8>::new(), &items);
+            let (r, out) = encoded(Some("/seq"), &nested);
+            assert!(r.is_ok());
+            let mut want = b"pre".to_vec();
+            wire::write_str(&mut want, "/seq");
+            let tag_string: String = format!(",[][{}]", "i".repeat(n));
+            wire::write_str(&mut want, &tag_string);
+            for &i in &items {
+                wire::write_i32(&mut want, i.into());
+            }
+            assert_eq!(out, want, "{n} nested items");
         }
     }
 
     /// A sequence that announces more items than it has: the room kept for
     /// the tags is too large and the data moves back.
     #[test]
-    fn single_pass_handles_an_overstated_length() {
+    fn an_overstated_length() {
         struct Overstated;
         impl Serialize for Overstated {
             fn serialize<S: ser::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
                 use serde::ser::SerializeSeq;
-                let mut seq = s.serialize_seq(Some(10))?;
+                let mut seq = s.serialize_seq(Some(usize::MAX))?;
                 seq.serialize_element(&7)?;
                 seq.end()
             }
         }
-        let [(r1, one), (r2, two)] = both(Some("/o"), &Overstated);
-        assert!(r1.is_ok() && r2.is_ok());
-        assert!(single_pass_ok(Some("/o"), &Overstated));
-        assert_eq!(one, two);
-        assert_eq!(&one[3..], b"/o\0\0,i\0\0\0\0\0\x07");
+        let (r, out) = encoded(Some("/o"), &Overstated);
+        assert!(r.is_ok());
+        assert_eq!(out, b"pre/o\0\0,i\0\0\0\0\0\x07");
     }
 
+    /// Errors leave the output as it was and name the argument by the
+    /// number of tags written before it (brackets count).
     #[test]
-    fn single_pass_errors_match_two_passes() {
-        let [(r1, one), (r2, two)] = both(Some("/a"), &(1u32, u32::MAX));
-        assert_eq!(r1.unwrap_err().to_string(), r2.unwrap_err().to_string());
-        assert_eq!((one, two), (b"pre".to_vec(), b"pre".to_vec()));
-        let [(r1, _), (r2, _)] = both(Some("/a"), &(1, "nul\0"));
-        assert_eq!(r1.unwrap_err().to_string(), r2.unwrap_err().to_string());
-        let [(r1, _), (r2, _)] = both(None, &(1, 2));
-        assert!(matches!(r1, Err(Error::NoAddress)) && matches!(r2, Err(Error::NoAddress)));
+    fn errors_restore_the_output() {
+        let (r, out) = encoded(Some("/a"), &(1u32, [2u32, u32::MAX]));
+        assert!(matches!(
+            r,
+            Err(Error::OutOfRange {
+                index: 3,
+                field: None,
+                target: "int32 (i)",
+                ..
+            })
+        ));
+        assert_eq!(out, b"pre");
+        let many: Vec<u64> = (0..100).chain([u64::MAX]).collect();
+        let (r, out) = encoded(Some("/a"), &many);
+        assert!(
+            matches!(r, Err(Error::OutOfRange { index: 100, .. })),
+            "{r:?}"
+        );
+        assert_eq!(out, b"pre");
+        let (r, out) = encoded(Some("/a"), &(1, "nul\0"));
+        assert!(matches!(r, Err(Error::Custom(_))));
+        assert_eq!(out, b"pre");
+        let (r, out) = encoded(None, &(1, 2));
+        assert!(matches!(r, Err(Error::NoAddress)));
+        assert_eq!(out, b"pre");
+        let (r, out) = encoded(None, &());
+        assert!(matches!(r, Err(Error::NoAddress)));
+        assert_eq!(out, b"pre");
     }
 }
