@@ -72,8 +72,8 @@ enum Pending {
     Address,
 }
 
-/// The serializer. It is created by [`to_vec`](crate::to_vec) and friends;
-/// it is public only because serde's traits name it.
+/// The serializer, made by [`to_vec`](crate::to_vec) and friends for one
+/// message.
 pub struct Serializer<'o> {
     out: &'o mut Vec<u8>,
     /// 0 for the message itself, 1 for its arguments, more inside arrays.
