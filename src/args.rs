@@ -5,7 +5,7 @@
 //! exactly one place that knows how many bytes each tag takes.
 
 use crate::error::{Error, Result};
-use crate::value::{Color, Midi, ValueRef};
+use crate::value::{Color, Midi, Value, ValueRef};
 use crate::wire;
 
 /// The deepest nesting of arrays inside a message, and of bundles inside a
@@ -14,17 +14,50 @@ use crate::wire;
 /// 128 for the same purpose; OSC senders in the wild nest far less.
 pub const MAX_DEPTH: usize = 32;
 
+/// Whether `tag` is a non-array tag this crate reads.
+#[inline]
+fn is_atom_tag(tag: u8) -> bool {
+    matches!(
+        tag,
+        b'i' | b'f'
+            | b's'
+            | b'b'
+            | b'h'
+            | b't'
+            | b'd'
+            | b'S'
+            | b'c'
+            | b'r'
+            | b'm'
+            | b'T'
+            | b'F'
+            | b'N'
+            | b'I'
+    )
+}
+
 /// Checks a type tag string (without its leading `,`): every tag known,
 /// brackets balanced, nesting within [`MAX_DEPTH`].
+#[inline]
 pub(crate) fn check_tags(tags: &[u8]) -> Result<()> {
+    // Most messages have no arrays: one pass over the tags settles them
+    // without the per-level bookkeeping (and its 264-byte zeroed array).
+    if tags.iter().all(|&t| is_atom_tag(t)) {
+        return Ok(());
+    }
+    check_nested_tags(tags)
+}
+
+/// [`check_tags`] for a string with brackets or an unknown tag.
+#[cold]
+#[inline(never)]
+fn check_nested_tags(tags: &[u8]) -> Result<()> {
     let mut depth = 0usize;
     // The argument position at each open level, so that an unknown tag is
     // reported like any other argument error: counted within its array.
     let mut index = [0usize; MAX_DEPTH + 1];
     for &tag in tags {
         match tag {
-            b'i' | b'f' | b's' | b'b' | b'h' | b't' | b'd' | b'S' | b'c' | b'r' | b'm' | b'T'
-            | b'F' | b'N' | b'I' => index[depth] += 1,
             b'[' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
@@ -36,6 +69,7 @@ pub(crate) fn check_tags(tags: &[u8]) -> Result<()> {
                 depth = depth.checked_sub(1).ok_or(Error::UnbalancedArray)?;
                 index[depth] += 1;
             }
+            tag if is_atom_tag(tag) => index[depth] += 1,
             other => {
                 return Err(Error::UnknownTypeTag {
                     tag: other as char,
@@ -118,6 +152,7 @@ impl<'a> ArgCursor<'a> {
 
     /// Reads the next whole argument (an array as an [`ArrayRef`] over its
     /// extent); `None` at the end of this level.
+    #[inline]
     pub fn next_value(&mut self) -> Result<Option<ValueRef<'a>>> {
         let Some(tag) = self.peek() else {
             return Ok(None);
@@ -126,27 +161,34 @@ impl<'a> ArgCursor<'a> {
             return Ok(None);
         }
         self.bump();
+        // Atoms are read inline; arrays (rare, recursive) out of line.
         let value = if tag == b'[' {
-            let mut inner = ArgCursor::new(self.tags, self.data);
-            // Walk the array once to find where its tags and data end.
-            while inner.next_value()?.is_some() {}
-            if inner.peek() != Some(b']') {
-                return Err(Error::UnbalancedArray);
-            }
-            let tag_len = self.tags.len() - inner.tags.len();
-            let data_len = self.data.len() - inner.data.len();
-            let array = ArrayRef {
-                tags: &self.tags[..tag_len],
-                data: &self.data[..data_len],
-            };
-            self.tags = &inner.tags[1..];
-            self.data = inner.data;
-            ValueRef::Array(array)
+            self.read_array()?
         } else {
             self.read_atom(tag)?
         };
         self.index += 1;
         Ok(Some(value))
+    }
+
+    /// Reads an array whose `[` was consumed: walks it once to find where
+    /// its tags and data end.
+    #[inline(never)]
+    fn read_array(&mut self) -> Result<ValueRef<'a>> {
+        let mut inner = ArgCursor::new(self.tags, self.data);
+        while inner.next_value()?.is_some() {}
+        if inner.peek() != Some(b']') {
+            return Err(Error::UnbalancedArray);
+        }
+        let tag_len = self.tags.len() - inner.tags.len();
+        let data_len = self.data.len() - inner.data.len();
+        let array = ArrayRef {
+            tags: &self.tags[..tag_len],
+            data: &self.data[..data_len],
+        };
+        self.tags = &inner.tags[1..];
+        self.data = inner.data;
+        Ok(ValueRef::Array(array))
     }
 
     /// Errors unless every tag and byte was consumed.
@@ -193,6 +235,17 @@ fn count_items(tags: &[u8]) -> usize {
     n
 }
 
+/// Owned copies of the arguments of one level (a message's or an array's).
+/// The `Vec` is sized from the tags up front: at most one entry per tag
+/// byte of the packet, so the allocation is bounded by the input.
+pub(crate) fn to_values(tags: &[u8], data: &[u8]) -> Result<Vec<Value>> {
+    let mut values = Vec::with_capacity(count_items(tags));
+    for arg in Args::new(tags, data) {
+        values.push(arg?.to_value()?);
+    }
+    Ok(values)
+}
+
 /// An OSC array inside a borrowed message: its items are read on demand.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ArrayRef<'a> {
@@ -204,6 +257,12 @@ impl<'a> ArrayRef<'a> {
     /// The items, in order.
     pub fn iter(&self) -> Args<'a> {
         Args::new(self.tags, self.data)
+    }
+
+    /// Owned copies of the items.
+    #[inline(never)]
+    pub(crate) fn to_values(self) -> Result<Vec<Value>> {
+        to_values(self.tags, self.data)
     }
 
     /// The type tags of the items (nested arrays with their brackets).
@@ -242,19 +301,18 @@ impl<'a> Args<'a> {
 impl<'a> Iterator for Args<'a> {
     type Item = Result<ValueRef<'a>>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {
             return None;
         }
-        match self.cursor.next_value() {
-            Ok(Some(v)) => Some(Ok(v)),
-            Ok(None) => match self.cursor.finish() {
-                Ok(()) => None,
-                Err(e) => {
-                    self.failed = true;
-                    Some(Err(e))
-                }
-            },
+        let end = match self.cursor.next_value() {
+            Ok(Some(v)) => return Some(Ok(v)),
+            Ok(None) => self.cursor.finish(),
+            Err(e) => Err(e),
+        };
+        match end {
+            Ok(()) => None,
             Err(e) => {
                 self.failed = true;
                 Some(Err(e))

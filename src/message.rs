@@ -262,10 +262,7 @@ impl<'a> MessageRef<'a> {
     pub fn to_message(&self) -> Result<Message> {
         Ok(Message {
             address: self.address.to_owned(),
-            args: self
-                .args()
-                .map(|v| v.and_then(|v| v.to_value()))
-                .collect::<Result<_>>()?,
+            args: crate::args::to_values(self.tags, self.data)?,
         })
     }
 

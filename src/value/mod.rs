@@ -283,6 +283,7 @@ impl<'a> ValueRef<'a> {
     }
 
     /// An owned copy. Fails only if an array holds malformed data.
+    #[inline]
     pub fn to_value(&self) -> Result<Value> {
         Ok(match *self {
             ValueRef::Int(v) => Value::Int(v),
@@ -299,11 +300,7 @@ impl<'a> ValueRef<'a> {
             ValueRef::Bool(b) => Value::Bool(b),
             ValueRef::Nil => Value::Nil,
             ValueRef::Infinitum => Value::Infinitum,
-            ValueRef::Array(a) => Value::Array(
-                a.iter()
-                    .map(|item| item.and_then(|v| v.to_value()))
-                    .collect::<Result<_>>()?,
-            ),
+            ValueRef::Array(a) => Value::Array(a.to_values()?),
         })
     }
 }
