@@ -179,6 +179,7 @@ impl<'a> PacketRef<'a> {
         Self::at_depth(bytes, 1)
     }
 
+    #[inline]
     fn at_depth(bytes: &'a [u8], depth: usize) -> Result<Self> {
         match bytes.first() {
             Some(b'/') => MessageRef::from_bytes(bytes).map(PacketRef::Message),
@@ -248,12 +249,13 @@ impl<'a> BundleRef<'a> {
 
     /// An owned copy, with every element and argument checked.
     fn to_bundle(self) -> Result<Bundle> {
+        let mut content = Vec::with_capacity(count_elements(self.elements));
+        for element in self.elements() {
+            content.push(element?.to_packet()?);
+        }
         Ok(Bundle {
             timetag: self.timetag,
-            content: self
-                .elements()
-                .map(|e| e.and_then(|e| e.to_packet()))
-                .collect::<Result<_>>()?,
+            content,
         })
     }
 
@@ -268,6 +270,21 @@ impl<'a> BundleRef<'a> {
     }
 }
 
+/// How many elements the size prefixes of `elements` mark out, stopping
+/// at the first that does not fit: a capacity for owned decoding that is
+/// bounded by the input (at most one element per 4 bytes).
+fn count_elements(mut elements: &[u8]) -> usize {
+    let mut n = 0;
+    while let Ok(size) = wire::read_i32(&mut elements) {
+        match usize::try_from(size) {
+            Ok(len) if len <= elements.len() => elements = &elements[len..],
+            _ => break,
+        }
+        n += 1;
+    }
+    n
+}
+
 /// Iterator over a bundle's elements; see [`BundleRef::elements`].
 #[derive(Debug, Clone)]
 pub struct Elements<'a> {
@@ -278,13 +295,13 @@ pub struct Elements<'a> {
 impl<'a> Elements<'a> {
     fn next_element(&mut self) -> Result<PacketRef<'a>> {
         let size = wire::read_i32(&mut self.rest)?;
-        let len = usize::try_from(size)
-            .ok()
-            .filter(|&n| n <= self.rest.len())
-            .ok_or(Error::BadLength {
+        // Not `ok_or`: building the error eagerly costs on every element.
+        let Some(len) = usize::try_from(size).ok().filter(|&n| n <= self.rest.len()) else {
+            return Err(Error::BadLength {
                 length: size.into(),
                 remaining: self.rest.len(),
-            })?;
+            });
+        };
         if len % 4 != 0 {
             return Err(Error::MisalignedElement(size));
         }
@@ -305,5 +322,24 @@ impl<'a> Iterator for Elements<'a> {
             self.rest = &[];
         }
         Some(item)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_elements;
+
+    #[test]
+    fn count_elements_stops_at_the_first_size_that_does_not_fit() {
+        assert_eq!(count_elements(&[]), 0);
+        // Two empty elements, then one of 4 bytes.
+        assert_eq!(
+            count_elements(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4]),
+            3
+        );
+        // A size larger than what remains, a negative size, a short prefix.
+        assert_eq!(count_elements(&[0, 0, 0, 0, 0, 0, 0, 8, 1, 2, 3, 4]), 1);
+        assert_eq!(count_elements(&[0xff, 0xff, 0xff, 0xfc, 0, 0, 0, 0]), 0);
+        assert_eq!(count_elements(&[0, 0, 0, 0, 0, 0]), 1);
     }
 }
