@@ -152,7 +152,7 @@ impl<'a> ArgCursor<'a> {
 
     /// Reads the next whole argument (an array as an [`ArrayRef`] over its
     /// extent); `None` at the end of this level.
-    #[inline]
+    #[inline(always)]
     pub fn next_value(&mut self) -> Result<Option<ValueRef<'a>>> {
         let Some(tag) = self.peek() else {
             return Ok(None);
