@@ -8,7 +8,9 @@
 //! bounded by `WAIT` only so that a broken build fails instead of hanging.
 //! Nothing asserts how soon a connection is closed, only that it is.
 
-use std::io::{ErrorKind, Read, Write};
+mod common;
+
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver};
@@ -45,31 +47,11 @@ fn with_idle_timeout(millis: u64) -> Limits {
 
 /// Waits (bounded) until the counters satisfy `ready`, and returns them.
 fn stats_until(handle: &ServerHandle, what: &str, ready: impl Fn(&Stats) -> bool) -> Stats {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let stats = handle.stats();
-        if ready(&stats) {
-            return stats;
-        }
-        assert!(Instant::now() < deadline, "{what}: {stats:?}");
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    common::stats_until(|| handle.stats(), WAIT, what, ready)
 }
 
-/// Reads until the server closes the connection (end of stream or reset),
-/// failing if it has not within `WAIT`.
 fn assert_closed_by_server(stream: &mut TcpStream) {
-    stream.set_read_timeout(Some(WAIT)).unwrap();
-    let mut buf = [0u8; 64];
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => return,
-            Ok(n) => panic!("unexpected {n} bytes from the server"),
-            Err(e) if e.kind() == ErrorKind::ConnectionReset => return,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => panic!("not closed within {WAIT:?}: {e}"),
-        }
-    }
+    common::assert_closed_by_server(stream, WAIT);
 }
 
 fn ping(tcp: &mut TcpClient, n: i32) {
