@@ -12,12 +12,12 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use osc_serde::dispatch::Reply;
 use osc_serde::transport::{
@@ -126,15 +126,7 @@ impl Target {
     /// Waits (bounded) until the server's counters satisfy `ready`, and
     /// returns them; fails with the last ones seen.
     fn stats_until(&self, what: &str, ready: impl Fn(&Stats) -> bool) -> Stats {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let stats = self.handle.stats();
-            if ready(&stats) {
-                return stats;
-            }
-            assert!(Instant::now() < deadline, "{what}: {stats:?}");
-            std::thread::sleep(Duration::from_millis(2));
-        }
+        common::stats_until(|| self.handle.stats(), WAIT, what, ready)
     }
 
     fn next_error(&self) -> String {
@@ -146,25 +138,6 @@ impl Target {
         self.stats_until("no connection left", |s| s.connections == 0);
         let s = self.handle.stats();
         assert_eq!((s.buffered_input, s.pending_output), (0, 0), "{s:?}");
-    }
-}
-
-/// Reads until the server closes the connection (end of stream or reset).
-fn assert_closed_by_server(stream: &mut TcpStream) {
-    stream.set_read_timeout(Some(WAIT)).unwrap();
-    let mut buf = [0u8; 64];
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => return,
-            Ok(_) => continue,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                panic!("the server did not close the connection")
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                panic!("the server did not close the connection")
-            }
-            Err(_) => return, // reset: closed with unread input
-        }
     }
 }
 
@@ -319,7 +292,7 @@ fn tcp_peer_claiming_a_2_gib_frame() {
         let mut stream = TcpStream::connect(addr).unwrap();
         stream.write_all(&prefix.to_be_bytes()).unwrap();
         let _ = stream.write_all(&[0x2f; 1000]);
-        assert_closed_by_server(&mut stream);
+        common::assert_closed_by_server(&mut stream, WAIT);
         assert_eq!(
             t.next_error(),
             format!("FrameTooLarge {{ size: {size}, max: {DEFAULT_MAX_FRAME} }}")
@@ -344,7 +317,7 @@ fn slip_stream_without_end() {
             break;
         }
     }
-    assert_closed_by_server(&mut stream);
+    common::assert_closed_by_server(&mut stream, WAIT);
     let error = t.next_error();
     assert!(
         error.starts_with("FrameTooLarge {")

@@ -23,7 +23,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mio::net::{TcpListener, TcpStream, UdpSocket};
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
@@ -45,6 +45,21 @@ const MAX_DRAIN_ROUNDS: usize = 64;
 /// Size of the buffer TCP reads go into.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// Most connections accepted from one listener per turn: a burst of
+/// connects is taken in slices between the other sources' turns, like a
+/// flooding peer's input (the rest wait in the kernel's accept queue).
+const ACCEPT_BUDGET: usize = 64;
+
+/// How often, as a fraction of [`Limits::idle_timeout`], the loop looks for
+/// idle connections: a stalled connection is closed between one and 1¼
+/// timeouts after its last activity, and the sweep (one pass over the
+/// slots) runs at most four times per timeout.
+const SWEEPS_PER_TIMEOUT: u32 = 4;
+
+/// The shortest interval between sweeps, so that a tiny timeout cannot
+/// make the loop spin.
+const MIN_SWEEP_INTERVAL: Duration = Duration::from_millis(1);
+
 /// The server's limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -65,6 +80,28 @@ pub struct Limits {
     /// starve the rest (its remaining input waits in the kernel and is
     /// read on the next turn). At least one read is made. Default: 256 KiB.
     pub read_budget: usize,
+    /// How long a TCP connection may go without activity before the server
+    /// closes it (reported as an [`Error::Io`] of kind
+    /// [`TimedOut`](io::ErrorKind::TimedOut), counted in
+    /// [`Stats::dropped_connections`]); `None` keeps idle connections
+    /// forever. Without it, [`max_connections`](Self::max_connections)
+    /// peers that connect and stall (sending half a frame, or nothing) lock
+    /// every other TCP client out.
+    ///
+    /// Activity is bytes read from the peer, or reply bytes the kernel took
+    /// for it (a peer reading a long answer is alive). Replies waiting
+    /// because the peer does not read are not activity: such a peer is
+    /// closed by this timeout or by
+    /// [`max_pending_output`](Self::max_pending_output), whichever comes
+    /// first. The check runs four times per timeout, so a connection is
+    /// closed between one and 1¼ timeouts after its last activity.
+    ///
+    /// Default: 120 s, twice the furthest a bundle may be scheduled ahead
+    /// ([`DEFAULT_MAX_AHEAD`](crate::dispatch::DEFAULT_MAX_AHEAD)), so that
+    /// a client waiting for the replies of a bundle it scheduled is not cut
+    /// off; a client that may stay silent longer keeps its connection by
+    /// sending anything now and then (e.g. an empty bundle).
+    pub idle_timeout: Option<Duration>,
 }
 
 impl Default for Limits {
@@ -75,6 +112,7 @@ impl Default for Limits {
             max_connections: 1024,
             max_pending_output: 4 << 20,
             read_budget: 256 << 10,
+            idle_timeout: Some(Duration::from_secs(120)),
         }
     }
 }
@@ -89,7 +127,7 @@ pub struct Stats {
     /// errors.
     pub errors: u64,
     /// TCP connections closed by the server for bad input, the connection
-    /// limit or unread replies.
+    /// limit, unread replies or idleness ([`Limits::idle_timeout`]).
     pub dropped_connections: u64,
     /// TCP connections open now.
     pub connections: u64,
@@ -145,6 +183,8 @@ struct Conn {
     writing: bool,
     /// `decoder.buffered()` as last added to `Stats::buffered_input`.
     counted_input: u64,
+    /// When bytes last moved: accepted, read, or written to the kernel.
+    last_active: Instant,
 }
 
 enum Source {
@@ -185,8 +225,11 @@ struct Io {
     /// filled in when they are published).
     counts: Stats,
     /// Sockets and connections that used up their read budget with input
-    /// left: read again on the next turn, after the others.
+    /// left (or listeners that used up their accept budget): read again on
+    /// the next turn, after the others.
     unfinished: Vec<usize>,
+    /// When to look for idle connections next ([`Limits::idle_timeout`]).
+    next_sweep: Instant,
 }
 
 /// An OSC server: UDP sockets and TCP listeners on one `mio::Poll`,
@@ -257,6 +300,7 @@ impl Server {
                 limits,
                 counts: Stats::default(),
                 unfinished: Vec::new(),
+                next_sweep: Instant::now(),
             },
             stop: Arc::new(AtomicBool::new(false)),
             waker,
@@ -457,13 +501,12 @@ impl Server {
 
     /// Waits up to `timeout` (`None`: until something happens) for network
     /// events or the next due bundle, and handles them. Returns early when
-    /// a bundle becomes due.
+    /// a bundle becomes due, or when it is time to close idle connections
+    /// ([`Limits::idle_timeout`]).
     pub fn poll_once(&mut self, timeout: Option<Duration>) -> Result<()> {
         let due = self.dispatcher.next_due_in();
-        let mut timeout = match (timeout, due) {
-            (Some(t), Some(d)) => Some(t.min(d)),
-            (t, d) => t.or(d),
-        };
+        let sweep = self.io.next_sweep_in(Instant::now());
+        let mut timeout = [timeout, due, sweep].into_iter().flatten().min();
         // Input left over from the last turn: no new event will come for
         // it (readiness is edge-triggered), so do not wait.
         let unfinished = std::mem::take(&mut self.io.unfinished);
@@ -484,6 +527,7 @@ impl Server {
         for token in unfinished {
             self.io.read_more(token, &mut self.dispatcher);
         }
+        self.io.close_idle(Instant::now(), &mut self.dispatcher);
         self.dispatcher.run_due(&mut self.io.replies);
         if let Some(pool) = &self.io.pool {
             pool.take_replies(&mut self.io.replies);
@@ -572,6 +616,48 @@ impl Io {
             })
     }
 
+    /// How long until the next sweep for idle connections, if one is
+    /// needed: never without a timeout or without connections.
+    fn next_sweep_in(&self, now: Instant) -> Option<Duration> {
+        self.limits.idle_timeout?;
+        if self.counts.connections == 0 {
+            return None;
+        }
+        Some(self.next_sweep.saturating_duration_since(now))
+    }
+
+    /// Closes the connections idle for longer than [`Limits::idle_timeout`],
+    /// if a sweep is due: one pass over the slots, at most
+    /// [`SWEEPS_PER_TIMEOUT`] times per timeout, rather than a timer per
+    /// connection.
+    fn close_idle(&mut self, now: Instant, dispatcher: &mut Dispatcher) {
+        let Some(timeout) = self.limits.idle_timeout else {
+            return;
+        };
+        if now < self.next_sweep {
+            return;
+        }
+        self.next_sweep = now + (timeout / SWEEPS_PER_TIMEOUT).max(MIN_SWEEP_INTERVAL);
+        for token in 0..self.sources.len() {
+            let Some(Some(Source::Conn(conn))) = self.sources.get(token) else {
+                continue;
+            };
+            if now.saturating_duration_since(conn.last_active) < timeout {
+                continue;
+            }
+            let origin = Origin {
+                peer: Some(conn.peer),
+                token,
+            };
+            let error = io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("TCP connection idle for {timeout:?} (Limits::idle_timeout): closed"),
+            );
+            dispatcher.report_error(&error.into(), Some(&origin));
+            self.close(token, true);
+        }
+    }
+
     fn handle(&mut self, token: usize, event: &mio::event::Event, dispatcher: &mut Dispatcher) {
         match self.sources.get(token) {
             Some(Some(Source::Udp(_))) => self.read_udp(token, dispatcher),
@@ -589,10 +675,12 @@ impl Io {
     }
 
     /// Reads a socket or connection that had input left after its last
-    /// turn (if its token still names one).
+    /// turn, or accepts more on a listener that had connections left (if
+    /// its token still names one).
     fn read_more(&mut self, token: usize, dispatcher: &mut Dispatcher) {
         match self.sources.get(token) {
             Some(Some(Source::Udp(_))) => self.read_udp(token, dispatcher),
+            Some(Some(Source::Listener(..))) => self.accept(token, dispatcher),
             Some(Some(Source::Conn(_))) => self.read_conn(token, dispatcher),
             _ => {}
         }
@@ -657,8 +745,15 @@ impl Io {
         }
     }
 
+    /// Accepts up to [`ACCEPT_BUDGET`] connections, then leaves the rest
+    /// for the next turn.
     fn accept(&mut self, token: usize, dispatcher: &mut Dispatcher) {
+        let mut budget = ACCEPT_BUDGET;
         loop {
+            if budget == 0 {
+                self.unfinished.push(token);
+                return;
+            }
             let Some(Some(Source::Listener(listener, framing))) = self.sources.get(token) else {
                 return;
             };
@@ -673,6 +768,7 @@ impl Io {
                     return;
                 }
             };
+            budget -= 1;
             if self.counts.connections >= self.limits.max_connections as u64 {
                 self.counts.dropped_connections += 1;
                 continue;
@@ -685,6 +781,7 @@ impl Io {
                 out: Vec::new(),
                 writing: false,
                 counted_input: 0,
+                last_active: Instant::now(),
             };
             match self.insert(Source::Conn(Box::new(conn)), Interest::READABLE) {
                 Ok(_) => self.counts.connections += 1,
@@ -733,6 +830,7 @@ impl Io {
                 }
             };
             budget = budget.saturating_sub(n);
+            conn.last_active = Instant::now();
             let mut input = &self.buf[..n];
             let mut failed = false;
             loop {
@@ -816,7 +914,10 @@ impl Io {
                 }
             }
         }
-        conn.out.drain(..written);
+        if written > 0 {
+            conn.out.drain(..written);
+            conn.last_active = Instant::now();
+        }
         self.counts.pending_output -= written as u64;
         let pending = !conn.out.is_empty();
         if failed || conn.out.len() > self.limits.max_pending_output {
@@ -878,7 +979,10 @@ impl Io {
                 break;
             }
             for token in std::mem::take(&mut self.unfinished) {
-                self.read_more(token, dispatcher);
+                // Connections not yet accepted have sent nothing received.
+                if !matches!(self.sources[token], Some(Source::Listener(..))) {
+                    self.read_more(token, dispatcher);
+                }
             }
         }
         dispatcher.run_due(&mut self.replies);

@@ -1,10 +1,53 @@
 //! Helpers shared by the integration tests: building expected message bytes
-//! by hand, asserting an error variant, and reading the fuzz corpus.
+//! by hand, asserting an error variant, reading the fuzz corpus, and
+//! waiting (bounded) for a live server's signals.
 //!
 //! Each test file is its own crate and uses only some of these.
 #![allow(dead_code, unused_macros)]
 
+use std::io::{ErrorKind, Read};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use osc_serde::transport::Stats;
+
+/// Waits until the counters `stats` returns satisfy `ready`, and returns
+/// them; fails with the last ones seen after `wait`.
+pub fn stats_until(
+    stats: impl Fn() -> Stats,
+    wait: Duration,
+    what: &str,
+    ready: impl Fn(&Stats) -> bool,
+) -> Stats {
+    let deadline = Instant::now() + wait;
+    loop {
+        let stats = stats();
+        if ready(&stats) {
+            return stats;
+        }
+        assert!(Instant::now() < deadline, "{what}: {stats:?}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Reads (and ignores) until the server closes the connection (end of
+/// stream or reset); fails if it has not within `wait`.
+pub fn assert_closed_by_server(stream: &mut TcpStream, wait: Duration) {
+    stream.set_read_timeout(Some(wait)).unwrap();
+    let mut buf = [0u8; 64];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return,
+            Ok(_) => continue,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                panic!("the server did not close the connection")
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => return, // reset: closed with unread input
+        }
+    }
+}
 
 /// The bytes of a message to `address` with type tags `tags` (without the
 /// comma) and the argument data `payload`, padded as OSC requires.

@@ -1,0 +1,270 @@
+//! The server's defences against peers that hold connections: the idle
+//! timeout ([`Limits::idle_timeout`]) closes TCP connections that stall,
+//! so that stalled peers cannot keep others out, and the accept budget
+//! takes a burst of connects in slices.
+//!
+//! The timeouts are short (hundreds of milliseconds); the tests wait for
+//! the server's own signals (a connection closed, the counters), each
+//! bounded by `WAIT` only so that a broken build fails instead of hanging.
+//! Nothing asserts how soon a connection is closed, only that it is.
+
+mod common;
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use osc_serde::dispatch::Reply;
+use osc_serde::transport::{Framing, Limits, Server, ServerHandle, Stats, TcpClient};
+use osc_serde::{Dispatcher, Message, Packet};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A server whose `/ping i` answers `/pong i`, reporting every error's
+/// `Debug` text to the receiver; not yet running.
+fn server(limits: Limits) -> (Server, SocketAddr, Receiver<String>) {
+    let (tx, errors) = channel();
+    let mut d = Dispatcher::new();
+    d.map("/ping", |n: i32| Reply::to("/pong", n)).unwrap();
+    d.on_error(move |report| {
+        let _ = tx.send(format!("{:?}", report.error));
+    });
+    let mut server = Server::new(d).unwrap();
+    server.set_limits(limits);
+    let addr = server.listen_tcp("127.0.0.1:0").unwrap();
+    (server, addr, errors)
+}
+
+fn with_idle_timeout(millis: u64) -> Limits {
+    Limits {
+        idle_timeout: Some(Duration::from_millis(millis)),
+        ..Limits::default()
+    }
+}
+
+/// Waits (bounded) until the counters satisfy `ready`, and returns them.
+fn stats_until(handle: &ServerHandle, what: &str, ready: impl Fn(&Stats) -> bool) -> Stats {
+    common::stats_until(|| handle.stats(), WAIT, what, ready)
+}
+
+fn assert_closed_by_server(stream: &mut TcpStream) {
+    common::assert_closed_by_server(stream, WAIT);
+}
+
+fn ping(tcp: &mut TcpClient, n: i32) {
+    tcp.send_message("/ping", &n).unwrap();
+    let reply = tcp.recv(WAIT).unwrap().expect("a reply");
+    assert_eq!(reply, Packet::Message(Message::new("/pong").arg(n)));
+}
+
+/// Half of a length-prefixed `/ping 1`.
+fn half_frame(framing: Framing) -> Vec<u8> {
+    let packet = Message::new("/ping").arg(1).to_bytes().unwrap();
+    let mut framed = Vec::new();
+    framing.encode(&packet, &mut framed).unwrap();
+    framed.truncate(framed.len() / 2);
+    framed
+}
+
+fn assert_idle_reports(errors: &Receiver<String>, count: usize) {
+    for _ in 0..count {
+        let e = errors.recv_timeout(WAIT).expect("an idle report");
+        assert!(
+            e.contains("TimedOut") && e.contains("idle_timeout"),
+            "not an idle report: {e}"
+        );
+    }
+    assert_eq!(errors.try_iter().collect::<Vec<_>>(), Vec::<String>::new());
+}
+
+#[test]
+fn stalled_connections_are_closed_and_an_active_one_stays() {
+    let (server, addr, errors) = server(with_idle_timeout(300));
+    let handle = server.spawn().unwrap();
+
+    // One client keeps talking (a ping every 20 ms, far below the timeout)
+    // for as long as the stalled ones are open.
+    let active_done = Arc::new(AtomicBool::new(false));
+    let mut active = TcpClient::connect_with(addr, Framing::Length).unwrap();
+    let chatter = {
+        let done = active_done.clone();
+        std::thread::spawn(move || {
+            let mut n: u64 = 0;
+            while !done.load(Ordering::SeqCst) {
+                ping(&mut active, n as i32);
+                n += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            (active, n)
+        })
+    };
+
+    // Half a length-prefixed frame, half a SLIP frame, and nothing at all.
+    let mut stalled = Vec::new();
+    for bytes in [half_frame(Framing::Length), half_frame(Framing::Slip)] {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream.write_all(&bytes).unwrap();
+        stalled.push(stream);
+    }
+    stalled.push(TcpStream::connect(addr).unwrap());
+    for stream in &mut stalled {
+        assert_closed_by_server(stream);
+    }
+    let s = stats_until(&handle, "the stalled ones dropped", |s| {
+        s.dropped_connections == 3
+    });
+    assert_eq!((s.connections, s.buffered_input), (1, 0), "{s:?}");
+
+    active_done.store(true, Ordering::SeqCst);
+    let (mut active, sent) = chatter.join().unwrap();
+    assert!(sent > 0);
+    // Still open and served.
+    ping(&mut active, -1);
+    // Every packet came from the active client: the stalled ones never
+    // finished a frame.
+    let s = stats_until(&handle, "all pings counted", |s| s.packets == sent + 1);
+    assert_eq!((s.connections, s.dropped_connections), (1, 3), "{s:?}");
+    assert_idle_reports(&errors, 3);
+}
+
+#[test]
+fn stalled_peers_at_the_connection_limit_give_way() {
+    // A longer timeout here: the fifth client must first be refused while
+    // the stalled peers still hold every slot.
+    let limits = Limits {
+        max_connections: 4,
+        ..with_idle_timeout(1000)
+    };
+    let (server, addr, errors) = server(limits);
+    let handle = server.spawn().unwrap();
+
+    let mut stalled = Vec::new();
+    for i in 0..4 {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        if i % 2 == 0 {
+            stream.write_all(&half_frame(Framing::Length)).unwrap();
+        }
+        stalled.push(stream);
+    }
+    stats_until(&handle, "four stalled", |s| s.connections == 4);
+
+    // No slot: the fifth is accepted and closed at once.
+    let mut refused = TcpStream::connect(addr).unwrap();
+    assert_closed_by_server(&mut refused);
+    let s = stats_until(&handle, "the fifth refused", |s| s.dropped_connections == 1);
+    assert_eq!(s.connections, 4);
+
+    // The idle timeout frees the slots; then a fifth client is served.
+    for stream in &mut stalled {
+        assert_closed_by_server(stream);
+    }
+    stats_until(&handle, "the stalled ones dropped", |s| {
+        s.connections == 0 && s.dropped_connections == 5
+    });
+    let mut fifth = TcpClient::connect_with(addr, Framing::Length).unwrap();
+    ping(&mut fifth, 5);
+    assert_idle_reports(&errors, 4);
+}
+
+#[test]
+fn no_idle_timeout_keeps_stalled_connections() {
+    let limits = Limits {
+        idle_timeout: None,
+        ..Limits::default()
+    };
+    let (mut server, addr, errors) = server(limits);
+    let mut stalled = TcpStream::connect(addr).unwrap();
+    stalled.write_all(&half_frame(Framing::Length)).unwrap();
+    // Without a timeout and without input, the loop has nothing to wake
+    // for: a bounded poll returns with the connection still open.
+    let deadline = Instant::now() + WAIT;
+    while server.stats().connections == 0 || server.stats().buffered_input == 0 {
+        assert!(Instant::now() < deadline, "{:?}", server.stats());
+        server.poll_once(Some(Duration::from_millis(10))).unwrap();
+    }
+    server.poll_once(Some(Duration::from_millis(50))).unwrap();
+    let s = server.stats();
+    assert_eq!((s.connections, s.dropped_connections), (1, 0), "{s:?}");
+    // The peer finishes its frame later: it is dispatched and answered.
+    let packet = Message::new("/ping").arg(1).to_bytes().unwrap();
+    let mut framed = Vec::new();
+    Framing::Length.encode(&packet, &mut framed).unwrap();
+    let half = half_frame(Framing::Length).len();
+    stalled.write_all(&framed[half..]).unwrap();
+    let mut tcp = TcpClient::from_stream(stalled, Framing::Length).unwrap();
+    let handle = server.spawn().unwrap();
+    let reply = tcp.recv(WAIT).unwrap().expect("a reply");
+    assert_eq!(reply, Packet::Message(Message::new("/pong").arg(1)));
+    drop(handle);
+    assert!(errors.try_iter().next().is_none());
+}
+
+#[test]
+fn a_queue_of_connects_is_accepted_in_slices() {
+    // The listener's backlog is 128 (mio's, as the standard library's):
+    // that many connects complete in the kernel's accept queue before the
+    // server looks. One turn then accepts one budget's worth (64), and the
+    // rest follow on the next turn without a new readiness event.
+    const CLIENTS: usize = 128;
+    let (mut server, addr, errors) = server(Limits::default());
+    let streams: Vec<TcpStream> = (0..CLIENTS)
+        .map(|_| TcpStream::connect(addr).unwrap())
+        .collect();
+    let mut accepted = Vec::new();
+    for _ in 0..2 {
+        server.poll_once(Some(WAIT)).unwrap();
+        accepted.push(server.stats().connections);
+    }
+    assert_eq!(accepted, [64, 128]);
+
+    let handle = server.spawn().unwrap();
+    let mut clients: Vec<TcpClient> = streams
+        .into_iter()
+        .map(|s| TcpClient::from_stream(s, Framing::Length).unwrap())
+        .collect();
+    for (n, tcp) in clients.iter_mut().enumerate() {
+        tcp.send_message("/ping", &(n as i32)).unwrap();
+    }
+    for (n, tcp) in clients.iter_mut().enumerate() {
+        let reply = tcp.recv(WAIT).unwrap().expect("a reply");
+        assert_eq!(reply, Packet::Message(Message::new("/pong").arg(n as i32)));
+    }
+    let s = stats_until(&handle, "all counted", |s| s.packets == CLIENTS as u64);
+    assert_eq!((s.connections, s.dropped_connections), (128, 0), "{s:?}");
+    assert!(errors.try_iter().next().is_none());
+}
+
+#[test]
+fn a_burst_of_connects_is_all_served() {
+    const THREADS: usize = 10;
+    const EACH: usize = 30;
+    let (server, addr, errors) = server(Limits::default());
+    let handle = server.spawn().unwrap();
+    // 300 connects at once from ten threads; each client then pings.
+    let clients: Vec<_> = (0..THREADS)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let mut clients: Vec<TcpClient> = (0..EACH)
+                    .map(|_| TcpClient::connect_with(addr, Framing::Length).unwrap())
+                    .collect();
+                for (i, tcp) in clients.iter_mut().enumerate() {
+                    ping(tcp, (t * EACH + i) as i32);
+                }
+                clients
+            })
+        })
+        .collect();
+    let clients: Vec<TcpClient> = clients
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+    assert_eq!(clients.len(), THREADS * EACH);
+    let s = stats_until(&handle, "all counted", |s| {
+        s.packets == (THREADS * EACH) as u64
+    });
+    assert_eq!((s.connections, s.dropped_connections), (300, 0), "{s:?}");
+    assert!(errors.try_iter().next().is_none());
+}
