@@ -136,7 +136,7 @@ fn stalled_peers_at_the_connection_limit_give_way() {
     // the stalled peers still hold every slot.
     let limits = Limits {
         max_connections: 4,
-        ..with_idle_timeout(1000)
+        ..with_idle_timeout(3000)
     };
     let (server, addr, errors) = server(limits);
     let handle = server.spawn().unwrap();
