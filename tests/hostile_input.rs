@@ -42,6 +42,15 @@ struct Target {
     pings: Arc<AtomicU64>,
 }
 
+/// A slow handler's work: `rounds` steps the optimiser cannot remove.
+fn burn_cpu(seed: i32, rounds: u64) {
+    let mut x = seed as u64;
+    for i in 0..rounds {
+        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
+    }
+    std::hint::black_box(x);
+}
+
 fn start(limits: Limits) -> Target {
     let (etx, errors) = channel();
     let (mtx, messages) = channel();
@@ -53,23 +62,9 @@ fn start(limits: Limits) -> Target {
         Reply::to("/pong", n)
     })
     .unwrap();
-    d.map("/spin", |n: i32| {
-        let mut x = n as u64;
-        for i in 0..2_000u64 {
-            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
-        }
-        std::hint::black_box(x);
-    })
-    .unwrap();
+    d.map("/spin", |n: i32| burn_cpu(n, 2_000)).unwrap();
     // Far slower than any sender: a flood of these keeps the server behind.
-    d.map("/slow", |n: i32| {
-        let mut x = n as u64;
-        for i in 0..50_000u64 {
-            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
-        }
-        std::hint::black_box(x);
-    })
-    .unwrap();
+    d.map("/slow", |n: i32| burn_cpu(n, 50_000)).unwrap();
     d.map(
         "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
         |(): ()| (),
