@@ -1,7 +1,8 @@
 //! The server's defences against peers that hold connections: the idle
 //! timeout ([`Limits::idle_timeout`]) closes TCP connections that stall,
-//! so that stalled peers cannot keep others out, and the accept budget
-//! takes a burst of connects in slices.
+//! and the frame timeout ([`Limits::frame_timeout`]) those that trickle a
+//! frame too slowly, so that such peers cannot keep others out; the
+//! accept budget takes a burst of connects in slices.
 //!
 //! The timeouts are short (hundreds of milliseconds); the tests wait for
 //! the server's own signals (a connection closed, the counters), each
@@ -70,14 +71,56 @@ fn half_frame(framing: Framing) -> Vec<u8> {
 }
 
 fn assert_idle_reports(errors: &Receiver<String>, count: usize) {
+    assert_timeout_reports(errors, "idle_timeout", count);
+}
+
+/// Exactly `count` reports of kind `TimedOut` naming `limit`, and no other.
+fn assert_timeout_reports(errors: &Receiver<String>, limit: &str, count: usize) {
     for _ in 0..count {
-        let e = errors.recv_timeout(WAIT).expect("an idle report");
+        let e = errors.recv_timeout(WAIT).expect("a timeout report");
         assert!(
-            e.contains("TimedOut") && e.contains("idle_timeout"),
-            "not an idle report: {e}"
+            e.contains("TimedOut") && e.contains(limit),
+            "not a {limit} report: {e}"
         );
     }
     assert_eq!(errors.try_iter().collect::<Vec<_>>(), Vec::<String>::new());
+}
+
+/// A length-prefixed `/ping n`.
+fn ping_frame(n: i32) -> Vec<u8> {
+    let packet = Message::new("/ping").arg(n).to_bytes().unwrap();
+    let mut framed = Vec::new();
+    Framing::Length.encode(&packet, &mut framed).unwrap();
+    framed
+}
+
+/// The gap between the bytes a trickling peer sends.
+const TRICKLE: Duration = Duration::from_millis(50);
+
+/// Connects and sends `bytes` one at a time, `TRICKLE` apart, from another
+/// thread until they run out or a write fails (the server closed the
+/// connection). Returns a handle on the same connection for reading, and
+/// the thread, which gives back how many bytes were written.
+fn trickle(addr: SocketAddr, bytes: Vec<u8>) -> (TcpStream, std::thread::JoinHandle<usize>) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let reader = stream.try_clone().unwrap();
+    let writer = std::thread::spawn(move || {
+        for (sent, byte) in bytes.iter().enumerate() {
+            if stream.write_all(std::slice::from_ref(byte)).is_err() {
+                return sent;
+            }
+            std::thread::sleep(TRICKLE);
+        }
+        bytes.len()
+    });
+    (reader, writer)
+}
+
+fn with_frame_timeout(millis: Option<u64>) -> Limits {
+    Limits {
+        frame_timeout: millis.map(Duration::from_millis),
+        ..Limits::default()
+    }
 }
 
 #[test]
@@ -173,12 +216,13 @@ fn stalled_peers_at_the_connection_limit_give_way() {
 fn no_idle_timeout_keeps_stalled_connections() {
     let limits = Limits {
         idle_timeout: None,
+        frame_timeout: None,
         ..Limits::default()
     };
     let (mut server, addr, errors) = server(limits);
     let mut stalled = TcpStream::connect(addr).unwrap();
     stalled.write_all(&half_frame(Framing::Length)).unwrap();
-    // Without a timeout and without input, the loop has nothing to wake
+    // Without timeouts and without input, the loop has nothing to wake
     // for: a bounded poll returns with the connection still open.
     let deadline = Instant::now() + WAIT;
     while server.stats().connections == 0 || server.stats().buffered_input == 0 {
@@ -266,5 +310,117 @@ fn a_burst_of_connects_is_all_served() {
         s.packets == (THREADS * EACH) as u64
     });
     assert_eq!((s.connections, s.dropped_connections), (300, 0), "{s:?}");
+    assert!(errors.try_iter().next().is_none());
+}
+
+#[test]
+fn trickling_peers_are_closed_after_the_frame_timeout() {
+    // The idle timeout stays at its default (120 s): a byte every 50 ms
+    // keeps a connection active, only the frame timeout closes it.
+    const FRAME_TIMEOUT: Duration = Duration::from_millis(300);
+    let (server, addr, errors) = server(with_frame_timeout(Some(300)));
+    let handle = server.spawn().unwrap();
+    let mut normal = TcpClient::connect_with(addr, Framing::Length).unwrap();
+    ping(&mut normal, 0);
+
+    // 400 bytes at 50 ms (20 s) if nothing cut them off: a length prefix
+    // claiming 396 bytes, and a SLIP frame that never ends.
+    let mut length = (396u32).to_be_bytes().to_vec();
+    length.resize(400, 0);
+    let mut slip = vec![0xC0];
+    slip.resize(400, b'a');
+    let started = Instant::now();
+    let tricklers: Vec<_> = [length, slip]
+        .into_iter()
+        .map(|bytes| trickle(addr, bytes))
+        .collect();
+    // The normal client is served while the tricklers hold their slots.
+    for n in 1..=3 {
+        ping(&mut normal, n);
+    }
+    for (mut reader, writer) in tricklers {
+        assert_closed_by_server(&mut reader);
+        // Not before the timeout: the bytes kept the connection active.
+        assert!(started.elapsed() >= FRAME_TIMEOUT);
+        let sent = writer.join().unwrap();
+        assert!(sent < 400, "never cut off: {sent} bytes sent");
+    }
+    let s = stats_until(&handle, "the tricklers dropped", |s| {
+        s.dropped_connections == 2
+    });
+    assert_eq!((s.connections, s.buffered_input), (1, 0), "{s:?}");
+    ping(&mut normal, 4);
+    let s = stats_until(&handle, "all pings counted", |s| s.packets == 5);
+    assert_eq!((s.connections, s.dropped_connections), (1, 2), "{s:?}");
+    assert_timeout_reports(&errors, "frame_timeout", 2);
+}
+
+#[test]
+fn whole_frames_sent_slowly_are_not_cut_off() {
+    // A frame timeout of 1 s; every partial frame below is finished within
+    // 250 ms, while the whole exchange takes over 3 s.
+    const STEP: Duration = Duration::from_millis(250);
+    let (server, addr, errors) = server(with_frame_timeout(Some(1000)));
+    let handle = server.spawn().unwrap();
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let mut tcp = TcpClient::from_stream(stream.try_clone().unwrap(), Framing::Length).unwrap();
+
+    // Eight pings, each split in half, sent as: head 0, tail 0 + head 1,
+    // tail 1 + head 2, ...: the connection always holds part of a frame
+    // (for 2 s, longer than the timeout), but each part is finished within
+    // a step.
+    const PINGS: i32 = 8;
+    let frames: Vec<Vec<u8>> = (0..PINGS).map(ping_frame).collect();
+    let half = frames[0].len() / 2;
+    stream.write_all(&frames[0][..half]).unwrap();
+    for n in 0..PINGS as usize {
+        std::thread::sleep(STEP);
+        let mut chunk = frames[n][half..].to_vec();
+        if let Some(next) = frames.get(n + 1) {
+            chunk.extend_from_slice(&next[..half]);
+        }
+        stream.write_all(&chunk).unwrap();
+    }
+    // Then a pause longer than the timeout with nothing buffered, and a
+    // whole frame.
+    std::thread::sleep(Duration::from_millis(1200));
+    stream.write_all(&ping_frame(PINGS)).unwrap();
+
+    for n in 0..=PINGS {
+        let reply = tcp.recv(WAIT).unwrap().expect("a reply");
+        assert_eq!(reply, Packet::Message(Message::new("/pong").arg(n)));
+    }
+    let s = stats_until(&handle, "all pings counted", |s| {
+        s.packets == PINGS as u64 + 1
+    });
+    assert_eq!(
+        (s.connections, s.dropped_connections, s.buffered_input),
+        (1, 0, 0),
+        "{s:?}"
+    );
+    assert!(errors.try_iter().next().is_none());
+}
+
+#[test]
+fn no_frame_timeout_leaves_a_trickler_alone() {
+    let (server, addr, errors) = server(with_frame_timeout(None));
+    let handle = server.spawn().unwrap();
+    // All but the last byte of a ping, 50 ms apart (about 1 s, three times
+    // the timeout the first test closes tricklers with).
+    let frame = ping_frame(7);
+    let last = frame.len() - 1;
+    let (reader, writer) = trickle(addr, frame[..last].to_vec());
+    assert_eq!(writer.join().unwrap(), last);
+    let s = stats_until(&handle, "the partial frame held", |s| {
+        s.buffered_input == last as u64
+    });
+    assert_eq!((s.connections, s.dropped_connections), (1, 0), "{s:?}");
+    // Still open: the last byte completes the frame, which is answered.
+    let mut stream = reader.try_clone().unwrap();
+    let mut tcp = TcpClient::from_stream(reader, Framing::Length).unwrap();
+    stream.write_all(&frame[last..]).unwrap();
+    let reply = tcp.recv(WAIT).unwrap().expect("a reply");
+    assert_eq!(reply, Packet::Message(Message::new("/pong").arg(7)));
+    assert_eq!(handle.stats().dropped_connections, 0);
     assert!(errors.try_iter().next().is_none());
 }

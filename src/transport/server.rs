@@ -50,10 +50,11 @@ const READ_CHUNK: usize = 64 * 1024;
 /// flooding peer's input (the rest wait in the kernel's accept queue).
 const ACCEPT_BUDGET: usize = 64;
 
-/// How often, as a fraction of [`Limits::idle_timeout`], the loop looks for
-/// idle connections: a stalled connection is closed between one and 1¼
-/// timeouts after its last activity, and the sweep (one pass over the
-/// slots) runs at most four times per timeout.
+/// How often, as a fraction of the shorter of [`Limits::idle_timeout`] and
+/// [`Limits::frame_timeout`], the loop looks for stalled connections: a
+/// connection is closed between one and 1¼ of the shorter timeout after
+/// it expired, and the sweep (one pass over the slots) runs at most four
+/// times per timeout.
 const SWEEPS_PER_TIMEOUT: u32 = 4;
 
 /// The shortest interval between sweeps, so that a tiny timeout cannot
@@ -93,7 +94,8 @@ pub struct Limits {
     /// because the peer does not read are not activity: such a peer is
     /// closed by this timeout or by
     /// [`max_pending_output`](Self::max_pending_output), whichever comes
-    /// first. The check runs four times per timeout, so a connection is
+    /// first. The check runs four times per timeout (more often with a
+    /// shorter [`frame_timeout`](Self::frame_timeout)), so a connection is
     /// closed between one and 1¼ timeouts after its last activity.
     ///
     /// Default: 120 s, twice the furthest a bundle may be scheduled ahead
@@ -102,6 +104,28 @@ pub struct Limits {
     /// off; a client that may stay silent longer keeps its connection by
     /// sending anything now and then (e.g. an empty bundle).
     pub idle_timeout: Option<Duration>,
+    /// How long a TCP frame may take to arrive, from its first byte read
+    /// to its last, before the server closes the connection (reported as
+    /// an [`Error::Io`] of kind [`TimedOut`](io::ErrorKind::TimedOut),
+    /// counted in [`Stats::dropped_connections`]); `None` sets no limit.
+    /// Without it, a peer that trickles a byte within every
+    /// [`idle_timeout`](Self::idle_timeout) keeps its connection forever,
+    /// and [`max_connections`](Self::max_connections) such peers lock
+    /// every other TCP client out.
+    ///
+    /// Only a frame that has started counts: a connection between frames
+    /// (nothing buffered, e.g. waiting for replies) is left to the idle
+    /// timeout, and a peer sending whole frames slowly is never cut off by
+    /// this one. The check shares the idle timeout's sweep, which runs
+    /// four times per shorter timeout, so a frame is cut off between one
+    /// timeout and one timeout plus a quarter of the shorter timeout after
+    /// its first byte.
+    ///
+    /// Default: 30 s. Clients write a frame (at most
+    /// [`max_frame`](Self::max_frame), 64 KiB by default) in one go, and
+    /// even at 2 KiB/s the largest default frame arrives in time; a
+    /// trickling peer holds a slot for at most 30 s per frame.
+    pub frame_timeout: Option<Duration>,
 }
 
 impl Default for Limits {
@@ -113,6 +137,7 @@ impl Default for Limits {
             max_pending_output: 4 << 20,
             read_budget: 256 << 10,
             idle_timeout: Some(Duration::from_secs(120)),
+            frame_timeout: Some(Duration::from_secs(30)),
         }
     }
 }
@@ -127,7 +152,8 @@ pub struct Stats {
     /// errors.
     pub errors: u64,
     /// TCP connections closed by the server for bad input, the connection
-    /// limit, unread replies or idleness ([`Limits::idle_timeout`]).
+    /// limit, unread replies, idleness ([`Limits::idle_timeout`]) or a
+    /// frame too slow to arrive ([`Limits::frame_timeout`]).
     pub dropped_connections: u64,
     /// TCP connections open now.
     pub connections: u64,
@@ -185,6 +211,9 @@ struct Conn {
     counted_input: u64,
     /// When bytes last moved: accepted, read, or written to the kernel.
     last_active: Instant,
+    /// When the read that began the unfinished frame the decoder holds
+    /// was made; `None` while it holds nothing ([`Limits::frame_timeout`]).
+    frame_started: Option<Instant>,
 }
 
 enum Source {
@@ -501,8 +530,8 @@ impl Server {
 
     /// Waits up to `timeout` (`None`: until something happens) for network
     /// events or the next due bundle, and handles them. Returns early when
-    /// a bundle becomes due, or when it is time to close idle connections
-    /// ([`Limits::idle_timeout`]).
+    /// a bundle becomes due, or when it is time to close stalled
+    /// connections ([`Limits::idle_timeout`], [`Limits::frame_timeout`]).
     pub fn poll_once(&mut self, timeout: Option<Duration>) -> Result<()> {
         let due = self.dispatcher.next_due_in();
         let sweep = self.io.next_sweep_in(Instant::now());
@@ -527,7 +556,7 @@ impl Server {
         for token in unfinished {
             self.io.read_more(token, &mut self.dispatcher);
         }
-        self.io.close_idle(Instant::now(), &mut self.dispatcher);
+        self.io.close_stalled(Instant::now(), &mut self.dispatcher);
         self.dispatcher.run_due(&mut self.io.replies);
         if let Some(pool) = &self.io.pool {
             pool.take_replies(&mut self.io.replies);
@@ -616,43 +645,65 @@ impl Io {
             })
     }
 
-    /// How long until the next sweep for idle connections, if one is
+    /// The shorter of the two timeouts a sweep checks, if any is set.
+    fn sweep_timeout(&self) -> Option<Duration> {
+        [self.limits.idle_timeout, self.limits.frame_timeout]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// How long until the next sweep for stalled connections, if one is
     /// needed: never without a timeout or without connections.
     fn next_sweep_in(&self, now: Instant) -> Option<Duration> {
-        self.limits.idle_timeout?;
+        self.sweep_timeout()?;
         if self.counts.connections == 0 {
             return None;
         }
         Some(self.next_sweep.saturating_duration_since(now))
     }
 
-    /// Closes the connections idle for longer than [`Limits::idle_timeout`],
+    /// Closes the connections idle for longer than [`Limits::idle_timeout`]
+    /// or holding a frame begun longer than [`Limits::frame_timeout`] ago,
     /// if a sweep is due: one pass over the slots, at most
-    /// [`SWEEPS_PER_TIMEOUT`] times per timeout, rather than a timer per
-    /// connection.
-    fn close_idle(&mut self, now: Instant, dispatcher: &mut Dispatcher) {
-        let Some(timeout) = self.limits.idle_timeout else {
+    /// [`SWEEPS_PER_TIMEOUT`] times per shorter timeout, rather than a
+    /// timer per connection.
+    fn close_stalled(&mut self, now: Instant, dispatcher: &mut Dispatcher) {
+        let Some(shorter) = self.sweep_timeout() else {
             return;
         };
         if now < self.next_sweep {
             return;
         }
-        self.next_sweep = now + (timeout / SWEEPS_PER_TIMEOUT).max(MIN_SWEEP_INTERVAL);
+        self.next_sweep = now + (shorter / SWEEPS_PER_TIMEOUT).max(MIN_SWEEP_INTERVAL);
+        let expired = |since: Instant, timeout: Option<Duration>| {
+            timeout.is_some_and(|t| now.saturating_duration_since(since) >= t)
+        };
         for token in 0..self.sources.len() {
             let Some(Some(Source::Conn(conn))) = self.sources.get(token) else {
                 continue;
             };
-            if now.saturating_duration_since(conn.last_active) < timeout {
+            let why = if expired(conn.last_active, self.limits.idle_timeout) {
+                format!(
+                    "TCP connection idle for {:?} (Limits::idle_timeout): closed",
+                    self.limits.idle_timeout.unwrap_or_default()
+                )
+            } else if conn
+                .frame_started
+                .is_some_and(|started| expired(started, self.limits.frame_timeout))
+            {
+                format!(
+                    "TCP frame unfinished after {:?} (Limits::frame_timeout): closed",
+                    self.limits.frame_timeout.unwrap_or_default()
+                )
+            } else {
                 continue;
-            }
+            };
             let origin = Origin {
                 peer: Some(conn.peer),
                 token,
             };
-            let error = io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!("TCP connection idle for {timeout:?} (Limits::idle_timeout): closed"),
-            );
+            let error = io::Error::new(io::ErrorKind::TimedOut, why);
             dispatcher.report_error(&error.into(), Some(&origin));
             self.close(token, true);
         }
@@ -782,6 +833,7 @@ impl Io {
                 writing: false,
                 counted_input: 0,
                 last_active: Instant::now(),
+                frame_started: None,
             };
             match self.insert(Source::Conn(Box::new(conn)), Interest::READABLE) {
                 Ok(_) => self.counts.connections += 1,
@@ -830,12 +882,15 @@ impl Io {
                 }
             };
             budget = budget.saturating_sub(n);
-            conn.last_active = Instant::now();
+            let now = Instant::now();
+            conn.last_active = now;
             let mut input = &self.buf[..n];
             let mut failed = false;
+            let mut completed = false;
             loop {
                 match conn.decoder.feed(&mut input) {
                     Ok(true) => {
+                        completed = true;
                         self.counts.packets += 1;
                         let frame = conn.decoder.frame();
                         deliver(frame, origin, dispatcher, &self.pool, &mut self.replies);
@@ -851,6 +906,13 @@ impl Io {
             let held = conn.decoder.buffered() as u64;
             self.counts.buffered_input = self.counts.buffered_input - conn.counted_input + held;
             conn.counted_input = held;
+            // The unfinished frame began in this read if the decoder held
+            // nothing before it or finished a frame during it.
+            conn.frame_started = match conn.frame_started {
+                _ if held == 0 => None,
+                Some(started) if !completed => Some(started),
+                _ => Some(now),
+            };
             self.send_replies(dispatcher);
             if failed {
                 self.close(token, true);
