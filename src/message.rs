@@ -74,6 +74,9 @@ impl Message {
     }
 
     /// Appends an argument (builder style).
+    ///
+    /// An `f64` (any float literal without a suffix) is a `d`; most receivers
+    /// expect `f`: write `.arg(0.5f32)`, or `.arg_as(b'f', 0.5)?`.
     #[must_use]
     pub fn arg(mut self, value: impl Into<Value>) -> Self {
         self.args.push(value.into());
