@@ -7,7 +7,9 @@
 //!
 //! See the crate documentation for the mapping of OSC tags to serde types.
 
-use serde::de::value::{BorrowedStrDeserializer, SeqDeserializer, U32Deserializer, U64Deserializer};
+use serde::de::value::{
+    BorrowedStrDeserializer, SeqDeserializer, U32Deserializer, U64Deserializer,
+};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::Deserialize;
 

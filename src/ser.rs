@@ -300,7 +300,9 @@ impl Serializer<'_> {
         self.out.extend_from_slice(&[0, 0, 0, 0, first]);
         for item in rest {
             let byte = item.serialize(ByteProbe).map_err(|_| {
-                Error::Unsupported("a sequence whose first item is a u8 (a blob) but not the others")
+                Error::Unsupported(
+                    "a sequence whose first item is a u8 (a blob) but not the others",
+                )
             })?;
             self.out.push(byte);
         }
@@ -651,7 +653,10 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         let mut items = items.into_iter();
         let first = items.next();
         if self.depth > 0 {
-            if let Some(byte) = first.as_ref().and_then(|item| item.serialize(ByteProbe).ok()) {
+            if let Some(byte) = first
+                .as_ref()
+                .and_then(|item| item.serialize(ByteProbe).ok())
+            {
                 return self.byte_seq(byte, items);
             }
         }

@@ -20,13 +20,23 @@ struct Owned {
 
 #[test]
 fn borrowed_byte_field_is_a_blob_both_ways() {
-    let bytes = to_vec(&Raw { id: 7, data: &[1, 2, 3, 4, 5] }).unwrap();
+    let bytes = to_vec(&Raw {
+        id: 7,
+        data: &[1, 2, 3, 4, 5],
+    })
+    .unwrap();
     assert_eq!(
         bytes,
         b"/raw\0\0\0\0,ib\0\0\0\0\x07\0\0\0\x05\x01\x02\x03\x04\x05\0\0\0"
     );
     let back: Raw = from_slice(&bytes).unwrap();
-    assert_eq!(back, Raw { id: 7, data: &[1, 2, 3, 4, 5] });
+    assert_eq!(
+        back,
+        Raw {
+            id: 7,
+            data: &[1, 2, 3, 4, 5]
+        }
+    );
     // Borrowed, not copied.
     let start = bytes.as_ptr() as usize;
     let at = back.data.as_ptr() as usize;
@@ -35,9 +45,15 @@ fn borrowed_byte_field_is_a_blob_both_ways() {
 
 #[test]
 fn owned_byte_vector_is_a_blob_both_ways() {
-    let value = Owned { data: vec![0xff, 0, 9, 8], tail: -1 };
+    let value = Owned {
+        data: vec![0xff, 0, 9, 8],
+        tail: -1,
+    };
     let bytes = to_vec(&value).unwrap();
-    assert_eq!(bytes, b"/owned\0\0,bi\0\0\0\0\x04\xff\0\x09\x08\xff\xff\xff\xff");
+    assert_eq!(
+        bytes,
+        b"/owned\0\0,bi\0\0\0\0\x04\xff\0\x09\x08\xff\xff\xff\xff"
+    );
     assert_eq!(from_slice::<Owned>(&bytes).unwrap(), value);
     // The explicit wrapper gives the same bytes, owned and borrowed.
     assert_eq!(
@@ -60,8 +76,14 @@ fn empty_byte_sequence_round_trips() {
     // serde_bytes for an empty blob).
     assert_eq!(bytes, b"/raw\0\0\0\0,i[]\0\0\0\0\0\0\0\x01");
     assert_eq!(from_slice::<Raw>(&bytes).unwrap(), Raw { id: 1, data: &[] });
-    let owned = Owned { data: vec![], tail: 2 };
-    assert_eq!(from_slice::<Owned>(&to_vec(&owned).unwrap()).unwrap(), owned);
+    let owned = Owned {
+        data: vec![],
+        tail: 2,
+    };
+    assert_eq!(
+        from_slice::<Owned>(&to_vec(&owned).unwrap()).unwrap(),
+        owned
+    );
 }
 
 #[test]
@@ -72,7 +94,10 @@ fn other_sequences_stay_arrays() {
         bytes,
         b"/n\0\0,[bb]\0\0\0\0\0\0\x01\x01\0\0\0\0\0\0\x02\x02\x03\0\0"
     );
-    assert_eq!(from_slice::<(Vec<Vec<u8>>,)>(&bytes).unwrap(), (vec![vec![1u8], vec![2, 3]],));
+    assert_eq!(
+        from_slice::<(Vec<Vec<u8>>,)>(&bytes).unwrap(),
+        (vec![vec![1u8], vec![2, 3]],)
+    );
     // Other element types, and Option<u8>, are arrays.
     let bytes = to_vec_with_address("/n", &(vec![1u16, 2],)).unwrap();
     assert_eq!(bytes, b"/n\0\0,[ii]\0\0\0\0\0\0\x01\0\0\0\x02");
@@ -87,7 +112,17 @@ fn other_sequences_stay_arrays() {
 fn an_array_of_ints_is_no_borrowed_blob() {
     let ints = b"/raw\0\0\0\0,i[i]\0\0\0\0\0\0\x07\0\0\0\x01";
     let err = from_slice::<Raw>(ints).unwrap_err();
-    assert!(matches!(err, Error::TypeMismatch { index: 1, found: '[', .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::TypeMismatch {
+                index: 1,
+                found: '[',
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[derive(Debug, PartialEq, Deserialize)]
@@ -101,15 +136,28 @@ fn f32_target_takes_a_double_rounded_to_nearest() {
     assert_eq!(&bytes[8..12], b",d\0\0");
     assert_eq!(from_slice::<Filter>(&bytes).unwrap(), Filter(0.1f32));
     let inf = to_vec_with_address("/filter", &f64::NEG_INFINITY).unwrap();
-    assert_eq!(from_slice::<Filter>(&inf).unwrap(), Filter(f32::NEG_INFINITY));
+    assert_eq!(
+        from_slice::<Filter>(&inf).unwrap(),
+        Filter(f32::NEG_INFINITY)
+    );
     let nan = to_vec_with_address("/filter", &f64::NAN).unwrap();
     assert!(from_slice::<Filter>(&nan).unwrap().0.is_nan());
     // Finite but beyond f32: refused, not made infinite.
     let big = to_vec_with_address("/filter", &1e40f64).unwrap();
     let err = from_slice::<Filter>(&big).unwrap_err();
     assert!(
-        matches!(err, Error::OutOfRange { index: 0, target: "float32", .. }),
+        matches!(
+            err,
+            Error::OutOfRange {
+                index: 0,
+                target: "float32",
+                ..
+            }
+        ),
         "{err:?}"
     );
-    assert!(err.to_string().contains("1e40") || err.to_string().contains("10000000000"), "{err}");
+    assert!(
+        err.to_string().contains("1e40") || err.to_string().contains("10000000000"),
+        "{err}"
+    );
 }
