@@ -28,6 +28,7 @@ pub(crate) fn from_slice<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T
 
 #[inline]
 pub(crate) fn from_message_ref<'de, T: Deserialize<'de>>(msg: MessageRef<'de>) -> Result<T> {
+    msg.check_type_tags()?;
     let mut de = Deserializer {
         address: msg.address(),
         cursor: ArgCursor::new(msg.tags(), msg.data()),

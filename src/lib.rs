@@ -92,7 +92,9 @@
 //! [`Value`]) take memory in proportion to the input (a `Value` per
 //! argument, so a one-byte tag such as `N` costs `size_of::<Value>()`). A
 //! message without a type tag string (old OSC 1.0 senders) decodes with no
-//! arguments.
+//! arguments when nothing follows its address; argument bytes without tags
+//! cannot be read, and reading them is [`Error::MissingTypeTags`] (the raw
+//! bytes stay reachable through [`MessageRef::data`]), never a silent drop.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
