@@ -206,10 +206,7 @@ impl<'a> MessageRef<'a> {
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self> {
         if bytes.first() != Some(&b'/') {
             return Err(if bytes.starts_with(b"#bundle\0") {
-                Error::InvalidAddress {
-                    address: "#bundle".into(),
-                    reason: "this is a bundle, not a message",
-                }
+                Error::NotAMessage
             } else {
                 Error::NotAPacket
             });
