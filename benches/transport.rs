@@ -20,7 +20,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use osc_serde::dispatch::Reply;
-use osc_serde::transport::{Framing, Server, TcpClient, UdpClient};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{Server, TcpClient, UdpClient};
 use osc_serde::Dispatcher;
 
 #[derive(serde::Serialize)]

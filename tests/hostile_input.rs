@@ -20,9 +20,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use osc_serde::dispatch::Reply;
-use osc_serde::transport::{
-    Framing, Limits, Server, ServerHandle, Stats, TcpClient, UdpClient, DEFAULT_MAX_FRAME,
-};
+use osc_serde::framing::{Framing, DEFAULT_MAX_FRAME};
+use osc_serde::transport::{Limits, Server, ServerHandle, Stats, TcpClient, UdpClient};
 use osc_serde::{Blob, Bundle, Dispatcher, Message, Packet, TimeTag, MAX_DEPTH};
 
 const WAIT: Duration = Duration::from_secs(20);

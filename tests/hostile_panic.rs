@@ -9,7 +9,8 @@ use std::sync::mpsc::channel;
 use std::time::Duration;
 
 use osc_serde::dispatch::Reply;
-use osc_serde::transport::{Framing, Server, TcpClient, UdpClient};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{Server, TcpClient, UdpClient};
 use osc_serde::{Dispatcher, Error, Message, Packet};
 
 const WAIT: Duration = Duration::from_secs(20);

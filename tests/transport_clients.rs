@@ -6,7 +6,8 @@ use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::sync::mpsc::channel;
 use std::time::Duration;
 
-use osc_serde::transport::{Framing, Server, TcpClient, UdpClient};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{Server, TcpClient, UdpClient};
 use osc_serde::{Dispatcher, Message, Packet};
 
 const WAIT: Duration = Duration::from_secs(10);

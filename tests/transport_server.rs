@@ -11,7 +11,8 @@ use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
 use osc_serde::dispatch::{Context, Reply};
-use osc_serde::transport::{Framing, Limits, Server, ServerHandle, TcpClient, UdpClient};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{Limits, Server, ServerHandle, TcpClient, UdpClient};
 use osc_serde::{Blob, Bundle, Dispatcher, Message, Packet, TimeTag, Value};
 
 const WAIT: Duration = Duration::from_secs(10);

@@ -1,19 +1,19 @@
-//! Transports: blocking UDP and TCP clients, stream framing, and a mio
-//! event-loop server that hands packets to the [`Dispatcher`](crate::Dispatcher).
+//! Transports: blocking UDP and TCP clients and a mio event-loop server
+//! that hands packets to the [`Dispatcher`](crate::Dispatcher) (the
+//! `transport` feature, on by default).
 //!
 //! The transports move frames and never parse OSC themselves: decoding and
-//! routing are the dispatcher's job.
+//! routing are the dispatcher's job, delimiting packets on a stream the
+//! [`framing`](crate::framing) module's.
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
-mod framing;
 mod pool;
 mod server;
 mod tcp;
 mod udp;
 
-pub use framing::{FrameDecoder, Framing, LengthDecoder, DEFAULT_MAX_FRAME};
 pub use server::{Limits, Server, ServerHandle, Stats, Stopper};
 pub use tcp::TcpClient;
 pub use udp::{UdpClient, MAX_DATAGRAM};

@@ -28,10 +28,10 @@ use std::time::{Duration, Instant};
 use mio::net::{TcpListener, TcpStream, UdpSocket};
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
 
-use super::framing::{FrameDecoder, Framing, DEFAULT_MAX_FRAME};
 use super::pool::Pool;
 use super::resolve;
 use super::udp::MAX_DATAGRAM;
+use crate::framing::{FrameDecoder, Framing, StreamDecoder, DEFAULT_MAX_FRAME};
 use crate::{Dispatcher, Error, Origin, Responder, Result};
 
 const WAKER: Token = Token(usize::MAX);
@@ -202,7 +202,7 @@ impl Stopper {
 struct Conn {
     stream: TcpStream,
     peer: SocketAddr,
-    decoder: FrameDecoder,
+    decoder: FrameDecoder<Vec<u8>>,
     /// Framed replies not yet written.
     out: Vec<u8>,
     /// WRITABLE interest is registered (output is pending).

@@ -5,8 +5,8 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use super::framing::{FrameDecoder, Framing, DEFAULT_MAX_FRAME};
 use super::is_timeout;
+use crate::framing::{FrameDecoder, Framing, StreamDecoder, DEFAULT_MAX_FRAME};
 use crate::{Packet, Result};
 
 /// Size of the read buffer, and the queued-output size at which
@@ -22,7 +22,8 @@ const CHUNK: usize = 64 * 1024;
 /// ```
 /// use std::net::TcpListener;
 /// use std::time::Duration;
-/// use osc_serde::transport::{Framing, TcpClient};
+/// use osc_serde::framing::Framing;
+/// use osc_serde::transport::TcpClient;
 ///
 /// let listener = TcpListener::bind("127.0.0.1:0")?;
 /// let mut client = TcpClient::connect(listener.local_addr()?)?; // SLIP
@@ -38,7 +39,7 @@ const CHUNK: usize = 64 * 1024;
 pub struct TcpClient {
     stream: TcpStream,
     framing: Framing,
-    decoder: FrameDecoder,
+    decoder: FrameDecoder<Vec<u8>>,
     out: Vec<u8>,
     scratch: Vec<u8>,
     read_buf: Box<[u8]>,
