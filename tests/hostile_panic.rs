@@ -76,7 +76,7 @@ fn a_panicking_handler_is_reported_and_the_server_goes_on() {
             udp.send_message("/ping", &n).unwrap();
             tcp.send_message("/ping", &n).unwrap();
             let pong = Packet::Message(Message::new("/pong").arg(n));
-            assert_eq!(udp.recv(WAIT).unwrap().expect("a UDP pong").0, pong);
+            assert_eq!(udp.recv_from(WAIT).unwrap().expect("a UDP pong").0, pong);
             assert_eq!(tcp.recv(WAIT).unwrap().expect("a TCP pong"), pong);
         }
         let mut reported: Vec<String> = (0..20)

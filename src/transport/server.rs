@@ -279,7 +279,7 @@ struct Io {
 ///
 /// let mut client = UdpClient::new(addr)?;
 /// client.send_message("/ping", &7)?;
-/// let (reply, from) = client.recv(Duration::from_secs(5))?.expect("a reply");
+/// let (reply, from) = client.recv_from(Duration::from_secs(5))?.expect("a reply");
 /// assert_eq!(from, addr);
 /// assert_eq!(reply.to_bytes()?, b"/pong\0\0\0,i\0\0\0\0\0\x07");
 /// handle.stop()?;
@@ -377,7 +377,7 @@ impl Server {
     /// let handle = server.spawn()?;
     /// let mut client = UdpClient::new(addr)?;
     /// client.send_message("/slow", &3)?;
-    /// let (reply, _) = client.recv(Duration::from_secs(5))?.expect("a reply");
+    /// let (reply, _) = client.recv_from(Duration::from_secs(5))?.expect("a reply");
     /// assert_eq!(reply, Packet::Message(Message::new("/done").arg(3)));
     /// # Ok::<(), osc_serde::Error>(())
     /// ```
