@@ -4,6 +4,8 @@
 //! A bundle is `#bundle\0`, a time tag, then elements, each an int32 size
 //! followed by a message or a nested bundle of that size.
 
+use core::fmt;
+
 use crate::args::MAX_DEPTH;
 use crate::error::{Error, Result};
 use crate::message::{encode_helpers, Message, MessageRef};
@@ -141,6 +143,46 @@ impl From<Message> for Packet {
 impl From<Bundle> for Packet {
     fn from(b: Bundle) -> Packet {
         Packet::Bundle(b)
+    }
+}
+
+impl fmt::Display for Packet {
+    /// A message as [`Message`]'s `Display` prints it; a bundle as
+    /// `#bundle TIMETAG [ELEMENT, ELEMENT, …]`.
+    ///
+    /// ```
+    /// use osc_serde::{Bundle, Message, Packet, TimeTag};
+    ///
+    /// let packet = Packet::from(
+    ///     Bundle::new(TimeTag::IMMEDIATE)
+    ///         .message(Message::new("/a").arg(1))
+    ///         .bundle(Bundle::new(TimeTag::new(5, 0)).message(Message::new("/b").arg("x"))),
+    /// );
+    /// assert_eq!(
+    ///     packet.to_string(),
+    ///     "#bundle 00000000.00000001 [/a i 1, #bundle 00000005.00000000 [/b s \"x\"]]"
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Packet::Message(message) => message.fmt(f),
+            Packet::Bundle(bundle) => bundle.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for Bundle {
+    /// `#bundle TIMETAG [ELEMENT, ELEMENT, …]`, the elements as
+    /// [`Packet`]'s `Display` prints them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#bundle {} [", self.timetag)?;
+        for (i, element) in self.content.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            element.fmt(f)?;
+        }
+        f.write_str("]")
     }
 }
 
