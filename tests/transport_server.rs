@@ -11,7 +11,8 @@ use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
 use osc_serde::dispatch::{Context, Reply};
-use osc_serde::transport::{Framing, Limits, Server, ServerHandle, TcpClient, UdpClient};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{Limits, Server, ServerHandle, TcpClient, UdpClient};
 use osc_serde::{Blob, Bundle, Dispatcher, Message, Packet, TimeTag, Value};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -116,7 +117,7 @@ fn every_client_server_and_framing() {
     send_all!(udp);
     let got: Vec<Message> = (0..5).map(|_| next(&messages)).collect();
     assert_eq!(got, expected_messages());
-    let (reply, from) = udp.recv(WAIT).unwrap().expect("a UDP reply");
+    let (reply, from) = udp.recv_from(WAIT).unwrap().expect("a UDP reply");
     assert_eq!(from, addrs.udp);
     expect_pong(Some(reply), 7);
 
@@ -155,7 +156,7 @@ fn udp_over_ipv6() {
     client.send_message("/v6", &"hi").unwrap();
     assert_eq!(next(&messages), Message::new("/v6").arg("hi"));
     client.send_message("/ping", &-1).unwrap();
-    let (reply, from) = client.recv(WAIT).unwrap().expect("a reply");
+    let (reply, from) = client.recv_from(WAIT).unwrap().expect("a reply");
     assert_eq!(from, addr);
     expect_pong(Some(reply), -1);
     handle.stop().unwrap();
@@ -411,7 +412,7 @@ fn server_sends_from_its_own_port_to_any_address() {
     server
         .send_to(addr, listener.local_addr().unwrap(), &packet)
         .unwrap();
-    let (got, from) = listener.recv(WAIT).unwrap().expect("a datagram");
+    let (got, from) = listener.recv_from(WAIT).unwrap().expect("a datagram");
     assert_eq!((got, from), (Packet::Message(Message::new("/hello")), addr));
     assert!(server
         .send_to("127.0.0.1:9".parse().unwrap(), addr, &packet)

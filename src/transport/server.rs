@@ -28,10 +28,10 @@ use std::time::{Duration, Instant};
 use mio::net::{TcpListener, TcpStream, UdpSocket};
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
 
-use super::framing::{FrameDecoder, Framing, DEFAULT_MAX_FRAME};
 use super::pool::Pool;
 use super::resolve;
 use super::udp::MAX_DATAGRAM;
+use crate::framing::{FrameDecoder, Framing, StreamDecoder, DEFAULT_MAX_FRAME};
 use crate::{Dispatcher, Error, Origin, Responder, Result};
 
 const WAKER: Token = Token(usize::MAX);
@@ -200,7 +200,7 @@ impl Stopper {
 struct Conn {
     stream: TcpStream,
     peer: SocketAddr,
-    decoder: FrameDecoder,
+    decoder: FrameDecoder<Vec<u8>>,
     /// Framed replies not yet written.
     out: Vec<u8>,
     /// WRITABLE interest is registered (output is pending).
@@ -277,7 +277,7 @@ struct Io {
 ///
 /// let mut client = UdpClient::new(addr)?;
 /// client.send_message("/ping", &7)?;
-/// let (reply, from) = client.recv(Duration::from_secs(5))?.expect("a reply");
+/// let (reply, from) = client.recv_from(Duration::from_secs(5))?.expect("a reply");
 /// assert_eq!(from, addr);
 /// assert_eq!(reply.to_bytes()?, b"/pong\0\0\0,i\0\0\0\0\0\x07");
 /// handle.stop()?;
@@ -375,7 +375,7 @@ impl Server {
     /// let handle = server.spawn()?;
     /// let mut client = UdpClient::new(addr)?;
     /// client.send_message("/slow", &3)?;
-    /// let (reply, _) = client.recv(Duration::from_secs(5))?.expect("a reply");
+    /// let (reply, _) = client.recv_from(Duration::from_secs(5))?.expect("a reply");
     /// assert_eq!(reply, Packet::Message(Message::new("/done").arg(3)));
     /// # Ok::<(), osc_serde::Error>(())
     /// ```
