@@ -8,13 +8,12 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
 mod framing;
-mod pool;
 mod server;
 mod tcp;
 mod udp;
 
 pub use framing::{FrameDecoder, Framing, LengthDecoder, DEFAULT_MAX_FRAME};
-pub use server::{Limits, Server, ServerHandle, Stats, Stopper};
+pub use server::{Limits, PacketSink, Server, ServerHandle, Stats, Stopper};
 pub use tcp::TcpClient;
 pub use udp::{UdpClient, MAX_DATAGRAM};
 
