@@ -4,12 +4,14 @@
 //! windows; add `udp`, `tcp` or `ping` to run only those sections, e.g.
 //! `cargo bench --bench transport -- quick udp`). Printed figures:
 //!
-//! - UDP receive: the time per datagram of three receivers draining the
+//! - UDP receive: the time per datagram of four receivers draining the
 //!   same bursts of queued datagrams: a raw `std::net::UdpSocket` loop doing
 //!   no OSC work (the ceiling), rosc decoding on `std::net`, and this
-//!   crate's `Server` (receive + decode + typed dispatch, one `poll_once`);
-//!   then what each adds to the raw loop per datagram, and ours as a share
-//!   of rosc's (the target: at most half);
+//!   crate's `Server` (receive + decode + typed dispatch, one `poll_once`),
+//!   and the same `Server` with a sink that only counts packets (what the
+//!   transport alone adds, without decoding and dispatch); then what each
+//!   adds to the raw loop per datagram, and ours as a share of rosc's (the
+//!   issue's target: at most half);
 //! - TCP throughput of one connection into the `Server`, for both framings;
 //! - ping-pong round-trip latency (p50, p99) over UDP and TCP.
 //!
@@ -23,8 +25,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use osc_serde::dispatch::Reply;
-use osc_serde::transport::{Framing, Server, TcpClient, UdpClient};
-use osc_serde::Dispatcher;
+use osc_serde::transport::{Framing, PacketSink, Server, TcpClient, UdpClient};
+use osc_serde::{Dispatcher, Origin, Responder};
 
 #[derive(serde::Serialize)]
 #[serde(rename = "/synth/1/freq")]
@@ -90,14 +92,18 @@ fn udp_report(packet: &[u8], rounds: usize) {
     println!(
         "\nUDP receive: {rounds} rounds of {BURST} queued datagrams drained by each receiver in turn (medians over rounds)"
     );
-    let [raw, rosc, ours] = udp_drain(packet, rounds);
+    let [raw, rosc, ours, transport] = udp_drain(packet, rounds);
     let rate = |ns: f64| 1e9 / ns;
     println!(
         "  raw std::net recv loop (ceiling) {:>7.1} ns/datagram {:>10.0} msg/s",
         raw.per_datagram,
         rate(raw.per_datagram)
     );
-    for (name, r) in [("rosc + std::net", &rosc), ("osc_serde Server", &ours)] {
+    for (name, r) in [
+        ("rosc + std::net", &rosc),
+        ("osc_serde Server", &ours),
+        ("  of which the Server alone", &transport),
+    ] {
         println!(
             "  {name:<32} {:>7.1} ns/datagram {:>10.0} msg/s  {:5.1}% of ceiling, adds {:>6.1} ns",
             r.per_datagram,
@@ -148,15 +154,15 @@ struct UdpFigures {
     added: f64,
 }
 
-/// Per-datagram receive time of the three receivers. Each round queues
+/// Per-datagram receive time of the receivers. Each round queues
 /// `BURST` datagrams in each receiver's socket in turn and times how long
 /// that receiver takes to take them all (until its socket is empty), so
-/// no sender competes with the receiver. All three run in every round,
+/// no sender competes with the receiver. All of them run in every round,
 /// one after the other (the order rotates), so the load of other
-/// processes falls on all three alike; the added cost is the median of
+/// processes falls on all alike; the added cost is the median of
 /// the per-round differences to the raw loop, which cancels load that
 /// lasts longer than a round.
-fn udp_drain(packet: &[u8], rounds: usize) -> [UdpFigures; 3] {
+fn udp_drain(packet: &[u8], rounds: usize) -> [UdpFigures; RECEIVERS] {
     let sender = UdpSocket::bind("127.0.0.1:0").expect("bind");
 
     let raw = UdpSocket::bind("127.0.0.1:0").expect("bind");
@@ -178,19 +184,22 @@ fn udp_drain(packet: &[u8], rounds: usize) -> [UdpFigures; 3] {
     .expect("map");
     let mut server = Server::new(d).expect("server");
     let server_addr = server.bind_udp("127.0.0.1:0").expect("bind");
+    let mut bare = Server::new(Counter(0)).expect("server");
+    let bare_addr = bare.bind_udp("127.0.0.1:0").expect("bind");
 
     let mut buf = vec![0u8; 65_536];
     // Nanoseconds per datagram, per receiver and round.
-    let mut times: [Vec<f64>; 3] = Default::default();
+    let mut times: [Vec<f64>; RECEIVERS] = Default::default();
     // One unmeasured round first warms the caches and the allocator.
     for round in 0..=rounds {
-        let mut this_round = [0.0; 3];
-        for turn in 0..3 {
-            let r = (round + turn) % 3;
+        let mut this_round = [0.0; RECEIVERS];
+        for turn in 0..RECEIVERS {
+            let r = (round + turn) % RECEIVERS;
             let target = match r {
                 0 => raw.local_addr(),
                 1 => rosc.local_addr(),
-                _ => Ok(server_addr),
+                2 => Ok(server_addr),
+                _ => Ok(bare_addr),
             }
             .expect("addr");
             for _ in 0..BURST {
@@ -201,9 +210,14 @@ fn udp_drain(packet: &[u8], rounds: usize) -> [UdpFigures; 3] {
             let n = match r {
                 0 => drain(&raw, &mut buf, |_| true),
                 1 => drain(&rosc, &mut buf, rosc_accepts),
-                _ => {
+                2 => {
                     server.poll_once(Some(Duration::ZERO)).expect("poll");
                     count.load(Ordering::Relaxed) - before
+                }
+                _ => {
+                    let before = bare.dispatcher_mut().0;
+                    bare.poll_once(Some(Duration::ZERO)).expect("poll");
+                    bare.dispatcher_mut().0 - before
                 }
             };
             let elapsed = start.elapsed();
@@ -230,20 +244,30 @@ fn udp_drain(packet: &[u8], rounds: usize) -> [UdpFigures; 3] {
                 .collect(),
         )
     };
-    [
-        UdpFigures {
-            per_datagram: median(times[0].clone()),
-            added: 0.0,
-        },
-        UdpFigures {
-            per_datagram: median(times[1].clone()),
-            added: added(1),
-        },
-        UdpFigures {
-            per_datagram: median(times[2].clone()),
-            added: added(2),
-        },
-    ]
+    std::array::from_fn(|r| UdpFigures {
+        per_datagram: median(times[r].clone()),
+        added: added(r),
+    })
+}
+
+/// Receivers in [`udp_drain`]: raw, rosc, ours, our transport alone.
+const RECEIVERS: usize = 4;
+
+/// A sink that counts packets and nothing else.
+struct Counter(u64);
+
+impl PacketSink for Counter {
+    fn packet(&mut self, _packet: &[u8], _origin: Origin, _responder: &mut dyn Responder) {
+        self.0 += 1;
+    }
+
+    fn report_error(&mut self, error: &osc_serde::Error, _origin: Option<&Origin>) {
+        panic!("unexpected error {error}");
+    }
+
+    fn error_count(&self) -> u64 {
+        0
+    }
 }
 
 /// Receives until the socket is empty; counts datagrams `accept` takes.
