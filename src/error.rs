@@ -84,6 +84,12 @@ pub enum Error {
     /// A bundle element's size is not a multiple of 4.
     #[error("bundle element size {0} is not a multiple of 4")]
     MisalignedElement(i32),
+    /// A message has argument data but no type tag string (an old OSC 1.0
+    /// sender's): without tags the data cannot be read. The message's
+    /// address and raw data stay readable through
+    /// [`MessageRef`](crate::MessageRef).
+    #[error("{0} bytes of arguments without a type tag string: they cannot be read")]
+    MissingTypeTags(usize),
     /// Bytes are left over after a complete packet.
     #[error("{0} trailing bytes after the end of the packet")]
     TrailingBytes(usize),
