@@ -215,9 +215,9 @@ fn udp_drain(packet: &[u8], rounds: usize) -> [UdpFigures; RECEIVERS] {
                     count.load(Ordering::Relaxed) - before
                 }
                 _ => {
-                    let before = bare.dispatcher_mut().0;
+                    let before = bare.sink_mut().0;
                     bare.poll_once(Some(Duration::ZERO)).expect("poll");
-                    bare.dispatcher_mut().0 - before
+                    bare.sink_mut().0 - before
                 }
             };
             let elapsed = start.elapsed();

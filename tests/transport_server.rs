@@ -533,7 +533,7 @@ fn a_packet_sink_gets_raw_datagrams_and_frames_and_replies() {
 
     handle.stop().unwrap();
     let mut server = handle.join().unwrap();
-    let sink = server.dispatcher_mut();
+    let sink = server.sink_mut();
     // The client is bound to 0.0.0.0: its port names it.
     let local = client.local_addr().unwrap().port();
     assert_eq!(sink.packets[0].0, b"not osc");

@@ -144,11 +144,13 @@ with_methods! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Stats {
-    /// Datagrams and frames handed to the dispatcher.
+    /// Datagrams and frames handed to the dispatcher (the
+    /// [`PacketSink`](super::PacketSink)) or the worker pool.
     pub packets: u64,
-    /// Errors reported to the dispatcher's error hook: malformed or
+    /// Errors reported to the dispatcher's error hook (counted by the
+    /// [`PacketSink`](super::PacketSink)s, workers' included): malformed or
     /// oversized packets and frames, handler argument mismatches, I/O
-    /// errors.
+    /// errors, timeouts.
     pub errors: u64,
     /// TCP connections closed by the server for bad input, the connection
     /// limit, unread replies, idleness ([`Limits::idle_timeout`]) or a

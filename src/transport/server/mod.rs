@@ -30,7 +30,7 @@ use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mio::net::{TcpListener, UdpSocket};
 use mio::{Events, Poll, Token, Waker};
@@ -183,9 +183,10 @@ impl<S: PacketSink> Server<S> {
         Ok(())
     }
 
-    /// The dispatcher (the sink given to [`new`](Self::new)), e.g. to map
-    /// more handlers between [`poll_once`](Self::poll_once) calls.
-    pub fn dispatcher_mut(&mut self) -> &mut S {
+    /// The sink given to [`new`](Self::new), e.g. to map more handlers
+    /// between [`poll_once`](Self::poll_once) calls, or to read what a
+    /// custom sink gathered after [`ServerHandle::join`].
+    pub fn sink_mut(&mut self) -> &mut S {
         &mut self.sink
     }
 
@@ -332,7 +333,7 @@ impl<S: PacketSink> Server<S> {
     /// connections ([`Limits::idle_timeout`], [`Limits::frame_timeout`]).
     pub fn poll_once(&mut self, timeout: Option<Duration>) -> Result<()> {
         let due = self.sink.next_due_in();
-        let sweep = self.reactor.next_sweep_in(Instant::now());
+        let sweep = self.reactor.next_sweep_in();
         let mut timeout = [timeout, due, sweep].into_iter().flatten().min();
         // Input left over from the last turn: no new event will come for
         // it (readiness is edge-triggered), so do not wait.
@@ -354,7 +355,7 @@ impl<S: PacketSink> Server<S> {
         for token in unfinished {
             self.reactor.read_more(token, &mut self.sink);
         }
-        self.reactor.close_stalled(Instant::now(), &mut self.sink);
+        self.reactor.close_stalled(&mut self.sink);
         self.sink.run_due(&mut self.reactor.replies);
         if let Some(pool) = &self.reactor.pool {
             pool.take_replies(&mut self.reactor.replies);
@@ -397,5 +398,13 @@ impl<S: PacketSink> Server<S> {
                 )
                 .into()
             })
+    }
+}
+
+impl Server<Dispatcher> {
+    /// The dispatcher: [`sink_mut`](Self::sink_mut) under the name of the
+    /// usual sink.
+    pub fn dispatcher_mut(&mut self) -> &mut Dispatcher {
+        self.sink_mut()
     }
 }

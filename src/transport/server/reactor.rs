@@ -125,24 +125,29 @@ impl Reactor {
     }
 
     /// How long until the next sweep for stalled connections, if one is
-    /// needed: never without a timeout or without connections.
-    pub(super) fn next_sweep_in(&self, now: Instant) -> Option<Duration> {
+    /// needed: never without a timeout or without connections (the clock
+    /// is read only when one is).
+    pub(super) fn next_sweep_in(&self) -> Option<Duration> {
         if self.counts.connections == 0 {
             return None;
         }
         self.sweep_timeout()?;
-        Some(self.next_sweep.saturating_duration_since(now))
+        Some(self.next_sweep.saturating_duration_since(Instant::now()))
     }
 
     /// Closes the connections that have stalled ([`Conn::stall`]), if a
     /// sweep is due: one pass over the slots, at most
     /// [`SWEEPS_PER_TIMEOUT`] times per shorter timeout, rather than a
     /// timer per connection.
-    pub(super) fn close_stalled(&mut self, now: Instant, sink: &mut impl PacketSink) {
+    pub(super) fn close_stalled(&mut self, sink: &mut impl PacketSink) {
+        if self.counts.connections == 0 {
+            return;
+        }
         let Some(shorter) = self.sweep_timeout() else {
             return;
         };
-        if self.counts.connections == 0 || now < self.next_sweep {
+        let now = Instant::now();
+        if now < self.next_sweep {
             return;
         }
         self.next_sweep = now + (shorter / SWEEPS_PER_TIMEOUT).max(MIN_SWEEP_INTERVAL);
