@@ -351,7 +351,7 @@ impl Dispatcher {
         let id = self.mappings.len();
         let wild = is_pattern(pattern);
         if wild {
-            self.routes.insert_pattern(&Pattern::new(pattern)?, id);
+            self.routes.insert_pattern(&Pattern::new(pattern)?, id)?;
         } else {
             validate_address(pattern)?;
             self.routes.insert_literal(pattern, id);
