@@ -360,6 +360,43 @@ fn on_error_replaces_the_default_hook_and_can_silence_it() {
     assert_eq!(d.error_count(), 1);
 }
 
+/// A reply whose encoding tries to send another reply through the same
+/// context: the inner one is refused with its own error, the outer one
+/// goes out.
+#[test]
+fn a_reply_sent_while_encoding_another_is_refused() {
+    struct Nested<'c, 'a> {
+        ctx: &'c Context<'a>,
+        inner: &'c Mutex<Option<Error>>,
+    }
+    impl Serialize for Nested<'_, '_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            if let Err(e) = self.ctx.reply_to("/inner", &1) {
+                *self.inner.lock().unwrap() = Some(e);
+            }
+            (2,).serialize(s)
+        }
+    }
+    let inner = Arc::new(Mutex::new(None));
+    let mut d = quiet();
+    let i = inner.clone();
+    d.map_with_context("/ask", move |ctx: &Context, (): ()| {
+        ctx.reply_to("/outer", &Nested { ctx, inner: &i })
+    })
+    .unwrap();
+    let replies = send(&mut d, Message::new("/ask"));
+    assert_eq!(replies.len(), 1);
+    assert_eq!(
+        replies[0].1,
+        Message::new("/outer").arg(2).to_bytes().unwrap()
+    );
+    assert!(matches!(
+        inner.lock().unwrap().take(),
+        Some(Error::ReplyWhileEncoding)
+    ));
+    assert_eq!(d.error_count(), 0);
+}
+
 #[test]
 fn closures_keep_state() {
     let mut d = Dispatcher::new();
