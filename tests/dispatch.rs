@@ -151,6 +151,14 @@ fn borrowing_handlers_point_into_the_packet() {
         l.lock().unwrap().push(format!("{bytes:?} {label:?}"))
     })
     .unwrap();
+    let l = log.clone();
+    d.map_ref(
+        "/blob",
+        move |(Blob(bytes), _): (Blob<&[u8]>, Option<&str>)| {
+            l.lock().unwrap().push(format!("Blob {bytes:?}"))
+        },
+    )
+    .unwrap();
 
     d.dispatch(&packet, origin(), &mut Vec::new());
     send(
@@ -164,7 +172,9 @@ fn borrowing_handlers_point_into_the_packet() {
         [
             "60 0.5 saw borrowed=true",
             "[1, 2, 3] Some(\"x\")",
-            "[] None"
+            "Blob [1, 2, 3]",
+            "[] None",
+            "Blob []"
         ]
     );
     assert_eq!(d.error_count(), 0);

@@ -207,6 +207,10 @@ impl BorrowDeserialize for &[u8] {
     type Of<'a> = &'a [u8];
 }
 
+impl BorrowDeserialize for Blob<&[u8]> {
+    type Of<'a> = Blob<&'a [u8]>;
+}
+
 impl<S: BorrowDeserialize> BorrowDeserialize for Symbol<S> {
     type Of<'a> = Symbol<S::Of<'a>>;
 }
