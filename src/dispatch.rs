@@ -142,7 +142,8 @@ pub use params::{BorrowDeserialize, HandlerArgs};
 pub use schedule::{Clock, ManualClock, SystemClock, DEFAULT_MAX_AHEAD, DEFAULT_MAX_QUEUED};
 
 use errors::Errors;
-use handler::Handler;
+use handler::{store, Borrowing, BorrowingWithContext, Handler, OwnedWithContext};
+use params::Owned;
 use routes::Routes;
 
 /// Where a packet came from; given back with replies so the transport can
@@ -265,7 +266,7 @@ impl Dispatcher {
     {
         self.insert(
             pattern,
-            handler::owned(move |_: &Context<'_>, args: T| handler(args)),
+            owned::<T, R>(move |_: &Context<'_>, args: T| handler(args)),
         )
     }
 
@@ -277,7 +278,7 @@ impl Dispatcher {
         R: IntoReply + 'static,
         F: FnMut(&Context<'_>, T) -> R + Send + 'static,
     {
-        self.insert(pattern, handler::owned(handler))
+        self.insert(pattern, owned::<T, R>(handler))
     }
 
     /// Like [`map`](Self::map), for a handler whose parameter borrows from
@@ -319,7 +320,7 @@ impl Dispatcher {
         R: IntoReply + 'static,
         F: BorrowingFn<A, R> + Send + 'static,
     {
-        self.insert(pattern, handler::borrowing(handler))
+        self.insert(pattern, store::<_, A, R>(Borrowing(handler)))
     }
 
     /// Like [`map_ref`](Self::map_ref), for a handler that also takes the
@@ -344,7 +345,7 @@ impl Dispatcher {
         R: IntoReply + 'static,
         F: BorrowingContextFn<A, R> + Send + 'static,
     {
-        self.insert(pattern, handler::borrowing_with_context(handler))
+        self.insert(pattern, store::<_, A, R>(BorrowingWithContext(handler)))
     }
 
     fn insert(&mut self, pattern: &str, handler: Box<dyn Handler>) -> Result<HandlerId> {
@@ -427,9 +428,7 @@ impl Dispatcher {
         R: IntoReply + 'static,
         F: FnMut(T) -> R + Send + 'static,
     {
-        self.default = Some(handler::owned(move |_: &Context<'_>, args: T| {
-            handler(args)
-        }));
+        self.default = Some(owned::<T, R>(move |_: &Context<'_>, args: T| handler(args)));
     }
 
     /// Sets a default handler that also takes the [`Context`].
@@ -439,7 +438,7 @@ impl Dispatcher {
         R: IntoReply + 'static,
         F: FnMut(&Context<'_>, T) -> R + Send + 'static,
     {
-        self.default = Some(handler::owned(handler));
+        self.default = Some(owned::<T, R>(handler));
     }
 
     /// Sets a default handler that borrows from the packet, like
@@ -451,7 +450,7 @@ impl Dispatcher {
         R: IntoReply + 'static,
         F: BorrowingFn<A, R> + Send + 'static,
     {
-        self.default = Some(handler::borrowing(handler));
+        self.default = Some(store::<_, A, R>(Borrowing(handler)));
     }
 
     /// Sets a default handler that borrows from the packet and takes the
@@ -462,7 +461,7 @@ impl Dispatcher {
         R: IntoReply + 'static,
         F: BorrowingContextFn<A, R> + Send + 'static,
     {
-        self.default = Some(handler::borrowing_with_context(handler));
+        self.default = Some(store::<_, A, R>(BorrowingWithContext(handler)));
     }
 
     /// Removes the default handler: unmatched messages are then ignored.
@@ -620,6 +619,15 @@ impl Dispatcher {
             }
         }
     }
+}
+
+/// Boxes a handler of an owned type `T` that takes the context.
+fn owned<T, R>(closure: impl FnMut(&Context<'_>, T) -> R + Send + 'static) -> Box<dyn Handler>
+where
+    T: DeserializeOwned + 'static,
+    R: IntoReply + 'static,
+{
+    store::<_, Owned<T>, R>(OwnedWithContext(closure))
 }
 
 /// Calls one handler, turning its errors and panics into reports.

@@ -37,7 +37,7 @@ struct Stored<C, A, R> {
 
 /// Calls a stored closure with the context and the decoded arguments: one
 /// impl per way of mapping (with or without context, owned or borrowed).
-trait Invoke<A: HandlerArgs, R> {
+pub(crate) trait Invoke<A: HandlerArgs, R> {
     fn invoke(&mut self, context: &Context<'_>, args: A::Of<'_>) -> R;
 }
 
@@ -55,7 +55,7 @@ where
 }
 
 /// Boxes `closure` as a handler of family `A`.
-fn store<C, A, R>(closure: C) -> Box<dyn Handler>
+pub(crate) fn store<C, A, R>(closure: C) -> Box<dyn Handler>
 where
     C: Invoke<A, R> + Send + 'static,
     A: HandlerArgs + 'static,
@@ -115,9 +115,9 @@ where
 }
 
 /// The wrappers that say which way a closure was mapped.
-struct Borrowing<F>(F);
-struct BorrowingWithContext<F>(F);
-struct OwnedWithContext<F>(F);
+pub(crate) struct Borrowing<F>(pub F);
+pub(crate) struct BorrowingWithContext<F>(pub F);
+pub(crate) struct OwnedWithContext<F>(pub F);
 
 impl<F: BorrowingFn<A, R>, A: HandlerArgs, R> Invoke<A, R> for Borrowing<F> {
     #[inline]
@@ -142,36 +142,6 @@ where
     fn invoke(&mut self, context: &Context<'_>, args: T) -> R {
         (self.0)(context, args)
     }
-}
-
-/// A handler of an owned type `T`, taking the context.
-pub(crate) fn owned<T, R, F>(closure: F) -> Box<dyn Handler>
-where
-    T: serde::de::DeserializeOwned + 'static,
-    R: IntoReply + 'static,
-    F: FnMut(&Context<'_>, T) -> R + Send + 'static,
-{
-    store::<_, Owned<T>, R>(OwnedWithContext(closure))
-}
-
-/// A handler that borrows its arguments, without the context.
-pub(crate) fn borrowing<A, R, F>(closure: F) -> Box<dyn Handler>
-where
-    A: HandlerArgs + 'static,
-    R: IntoReply + 'static,
-    F: BorrowingFn<A, R> + Send + 'static,
-{
-    store::<_, A, R>(Borrowing(closure))
-}
-
-/// A handler that borrows its arguments and takes the context.
-pub(crate) fn borrowing_with_context<A, R, F>(closure: F) -> Box<dyn Handler>
-where
-    A: HandlerArgs + 'static,
-    R: IntoReply + 'static,
-    F: BorrowingContextFn<A, R> + Send + 'static,
-{
-    store::<_, A, R>(BorrowingWithContext(closure))
 }
 
 /// What a handler knows about the message it is called for, and its way

@@ -42,11 +42,6 @@ use crate::value::{Blob, Color, Infinitum, Midi, Symbol, TimeTag, Value};
 /// Rust (it chooses ignoring lifetimes, and to it `&'a str` deserializes
 /// as if owned). So `map` takes owned types, and `map_ref` takes the
 /// families, the owned built-in types among them.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a type a `map_ref` handler can take",
-    note = "for your own `#[derive(Deserialize)]` type, add `osc_serde::borrow_deserialize!({Self});` (a type with a lifetime: `borrow_deserialize!(Name<'a>)`)",
-    note = "or map it with `Dispatcher::map`, which takes any `DeserializeOwned` type"
-)]
 pub trait HandlerArgs {
     /// The type for a packet that lives for `'a`.
     type Of<'a>;
