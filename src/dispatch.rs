@@ -244,6 +244,11 @@ impl Dispatcher {
     /// mapping order. Errors if `pattern` is neither a valid address nor a
     /// valid pattern.
     ///
+    /// A parameter that borrows (`&str`, `&[u8]`, a struct with a
+    /// lifetime) needs [`map_ref`](Self::map_ref); given to `map`, the
+    /// compiler says "implementation of `Deserialize` is not general
+    /// enough".
+    ///
     /// ```
     /// use osc_serde::{Dispatcher, Message, Origin};
     /// use std::sync::{Arc, Mutex};
