@@ -407,6 +407,45 @@ fn a_reply_sent_while_encoding_another_is_refused() {
     assert_eq!(d.error_count(), 0);
 }
 
+/// A named function that borrows, and a borrowing handler that returns a
+/// reply or an error with `?`.
+fn shout((word, times): (&str, i32)) -> Message {
+    Message::new("/shouted").arg(word.to_uppercase().repeat(times as usize))
+}
+
+#[test]
+fn borrowing_handlers_can_be_functions_and_use_question_mark() {
+    let log = log();
+    let mut d = dispatcher(&log);
+    d.map_ref("/shout", shout).unwrap();
+    d.map_ref_with_context("/check", |ctx: &Context, (n, word): (i32, &str)| {
+        let n = u8::try_from(n)
+            .map_err(|_| <Error as serde::de::Error>::custom(format!("{n} is not a u8")))?;
+        ctx.reply_to("/checked", &(n, word))
+    })
+    .unwrap();
+
+    let replies = send(&mut d, Message::new("/shout").arg("hey").arg(2));
+    assert_eq!(
+        replies[0].1,
+        Message::new("/shouted").arg("HEYHEY").to_bytes().unwrap()
+    );
+    let replies = send(&mut d, Message::new("/check").arg(7).arg("ok"));
+    assert_eq!(
+        replies[0].1,
+        Message::new("/checked")
+            .arg(7)
+            .arg("ok")
+            .to_bytes()
+            .unwrap()
+    );
+    assert!(send(&mut d, Message::new("/check").arg(700).arg("no")).is_empty());
+    assert_eq!(
+        take(&log),
+        ["error /check: 700 is not a u8 (from 127.0.0.1:9000)"]
+    );
+}
+
 #[test]
 fn closures_keep_state() {
     let mut d = Dispatcher::new();
