@@ -4,8 +4,13 @@
 //! serde deserializer all read arguments through [`ArgCursor`], so there is
 //! exactly one place that knows how many bytes each tag takes.
 
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
+
 use crate::error::{count, Error, Expected, Result};
-use crate::value::{Color, Midi, Value, ValueRef};
+#[cfg(feature = "alloc")]
+use crate::value::Value;
+use crate::value::{Color, Midi, ValueRef};
 use crate::wire;
 
 /// The deepest nesting of arrays inside a message, and of bundles inside a
@@ -235,6 +240,7 @@ fn count_items(tags: &[u8]) -> usize {
     n
 }
 
+#[cfg(feature = "alloc")]
 /// Owned copies of the arguments of one level (a message's or an array's).
 /// The `Vec` is sized from the tags up front: at most one entry per tag
 /// byte of the packet, so the allocation is bounded by the input.
@@ -260,6 +266,7 @@ impl<'a> ArrayRef<'a> {
     }
 
     /// Owned copies of the items.
+    #[cfg(feature = "alloc")]
     #[inline(never)]
     pub(crate) fn to_values(self) -> Result<Vec<Value>> {
         to_values(self.tags, self.data)
@@ -268,7 +275,7 @@ impl<'a> ArrayRef<'a> {
     /// The type tags of the items (nested arrays with their brackets).
     pub fn type_tags(&self) -> &'a str {
         // Checked tags are ASCII.
-        std::str::from_utf8(self.tags).unwrap_or("")
+        core::str::from_utf8(self.tags).unwrap_or("")
     }
 }
 

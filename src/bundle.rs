@@ -4,15 +4,23 @@
 //! A bundle is `#bundle\0`, a time tag, then elements, each an int32 size
 //! followed by a message or a nested bundle of that size.
 
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
+
 use crate::args::MAX_DEPTH;
-use crate::error::{count, Error, Result, Unsupported};
-use crate::message::{encode_helpers, Message, MessageRef};
+#[cfg(feature = "alloc")]
+use crate::error::Unsupported;
+use crate::error::{count, Error, Result};
+use crate::message::MessageRef;
+#[cfg(feature = "alloc")]
+use crate::message::{encode_helpers, Message};
 use crate::value::TimeTag;
 use crate::wire;
 
 /// The 8 bytes that start every bundle.
 pub const BUNDLE_TAG: &[u8; 8] = b"#bundle\0";
 
+#[cfg(feature = "alloc")]
 /// One OSC packet: a message or a bundle.
 ///
 /// ```
@@ -36,6 +44,7 @@ pub enum Packet {
     Bundle(Bundle),
 }
 
+#[cfg(feature = "alloc")]
 /// A time-tagged group of packets, to be applied together.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Bundle {
@@ -45,6 +54,7 @@ pub struct Bundle {
     pub content: Vec<Packet>,
 }
 
+#[cfg(feature = "alloc")]
 impl Bundle {
     /// An empty bundle with this time tag.
     pub fn new(timetag: TimeTag) -> Self {
@@ -113,6 +123,7 @@ impl Bundle {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl Packet {
     /// Decodes a packet: a message or a bundle, nested bundles included.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
@@ -129,15 +140,19 @@ impl Packet {
     }
 }
 
+#[cfg(feature = "alloc")]
 encode_helpers!(Bundle, "bundle");
+#[cfg(feature = "alloc")]
 encode_helpers!(Packet, "packet");
 
+#[cfg(feature = "alloc")]
 impl From<Message> for Packet {
     fn from(m: Message) -> Packet {
         Packet::Message(m)
     }
 }
 
+#[cfg(feature = "alloc")]
 impl From<Bundle> for Packet {
     fn from(b: Bundle) -> Packet {
         Packet::Bundle(b)
@@ -189,6 +204,7 @@ impl<'a> PacketRef<'a> {
     }
 
     /// An owned copy, with every element and argument checked.
+    #[cfg(feature = "alloc")]
     pub fn to_packet(&self) -> Result<Packet> {
         Ok(match self {
             PacketRef::Message(m) => Packet::Message(m.to_message()?),
@@ -251,6 +267,7 @@ impl<'a> BundleRef<'a> {
     }
 
     /// An owned copy, with every element and argument checked.
+    #[cfg(feature = "alloc")]
     fn to_bundle(self) -> Result<Bundle> {
         let mut content = Vec::with_capacity(count_elements(self.elements));
         for element in self.elements() {
@@ -273,6 +290,7 @@ impl<'a> BundleRef<'a> {
     }
 }
 
+#[cfg(feature = "alloc")]
 /// How many elements the size prefixes of `elements` mark out, stopping
 /// at the first that does not fit: a capacity for owned decoding that is
 /// bounded by the input (at most one element per 4 bytes).

@@ -38,7 +38,8 @@ pub(crate) fn from_message_ref<'de, T: Deserialize<'de>>(msg: MessageRef<'de>) -
 
 /// The deserializer over one message's arguments, made by
 /// [`from_slice`](crate::from_slice) and [`MessageRef::deserialize`].
-pub struct Deserializer<'de> {
+/// Private, as the serializer is (see there why).
+pub(crate) struct Deserializer<'de> {
     address: &'de str,
     cursor: ArgCursor<'de>,
     /// True while the value being asked for is the message itself (its
@@ -277,7 +278,7 @@ impl<'de> de::MapAccess<'de> for SpecialMap<'de> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
-        if std::mem::replace(&mut self.keyed, true) {
+        if core::mem::replace(&mut self.keyed, true) {
             return Ok(None);
         }
         let key = match self.value {

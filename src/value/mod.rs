@@ -8,18 +8,27 @@
 mod special;
 mod timetag;
 
-use std::fmt;
+#[cfg(feature = "alloc")]
+use alloc::{borrow::ToOwned, format, string::String, string::ToString, vec::Vec};
+#[cfg(feature = "alloc")]
+use core::fmt;
 
+#[cfg(feature = "alloc")]
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+#[cfg(feature = "alloc")]
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 
 pub(crate) use special::names;
-pub use special::{Blob, Color, Infinitum, Midi, Symbol};
+#[cfg(feature = "alloc")]
+pub use special::Blob;
+pub use special::{Color, Infinitum, Midi, Symbol};
 pub use timetag::TimeTag;
 
 use crate::args::ArrayRef;
+#[cfg(feature = "alloc")]
 use crate::error::Result;
 
+#[cfg(feature = "alloc")]
 /// One OSC argument, of any type. The variant names the tag.
 ///
 /// ```
@@ -123,6 +132,7 @@ macro_rules! tag_of {
     };
 }
 
+#[cfg(feature = "alloc")]
 impl Value {
     /// The OSC type tag of this value (`[` for an array).
     pub fn tag(&self) -> u8 {
@@ -262,6 +272,7 @@ impl<'a> ValueRef<'a> {
     }
 
     /// An owned copy. Fails only if an array holds malformed data.
+    #[cfg(feature = "alloc")]
     #[inline]
     pub fn to_value(&self) -> Result<Value> {
         Ok(match *self {
@@ -284,6 +295,7 @@ impl<'a> ValueRef<'a> {
     }
 }
 
+#[cfg(feature = "alloc")]
 macro_rules! value_from {
     ($($ty:ty => $variant:ident $(via $conv:ty)?),* $(,)?) => {$(
         impl From<$ty> for Value {
@@ -294,6 +306,7 @@ macro_rules! value_from {
     )*};
 }
 
+#[cfg(feature = "alloc")]
 value_from! {
     i32 => Int, i16 => Int, i8 => Int, u16 => Int, u8 => Int,
     i64 => Long, f32 => Float, f64 => Double,
@@ -302,38 +315,44 @@ value_from! {
     Vec<Value> => Array,
 }
 
+#[cfg(feature = "alloc")]
 impl From<Blob> for Value {
     fn from(b: Blob) -> Value {
         Value::Blob(b.0)
     }
 }
 
+#[cfg(feature = "alloc")]
 impl<S: Into<String>> From<Symbol<S>> for Value {
     fn from(s: Symbol<S>) -> Value {
         Value::Symbol(s.0.into())
     }
 }
 
+#[cfg(feature = "alloc")]
 impl From<Infinitum> for Value {
     fn from(_: Infinitum) -> Value {
         Value::Infinitum
     }
 }
 
+#[cfg(feature = "alloc")]
 impl From<()> for Value {
     fn from(_: ()) -> Value {
         Value::Nil
     }
 }
 
+#[cfg(feature = "alloc")]
 impl<T: Into<Value>> From<Option<T>> for Value {
     fn from(v: Option<T>) -> Value {
         v.map_or(Value::Nil, Into::into)
     }
 }
 
+#[cfg(feature = "alloc")]
 impl Serialize for Value {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
         match self {
             Value::Int(v) => s.serialize_i32(*v),
             Value::Float(v) => s.serialize_f32(*v),
@@ -360,11 +379,13 @@ impl Serialize for Value {
     }
 }
 
+#[cfg(feature = "alloc")]
 /// Visits any OSC argument. This crate's deserializer presents the types
 /// serde lacks (`t r m S I`) as a one-entry map keyed by their reserved
 /// name; other formats give plain numbers and strings.
 struct ValueVisitor;
 
+#[cfg(feature = "alloc")]
 impl<'de> Visitor<'de> for ValueVisitor {
     type Value = Value;
 
@@ -445,12 +466,14 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
         d.deserialize_any(ValueVisitor)
     }
 }
 
+#[cfg(feature = "alloc")]
 impl fmt::Display for Value {
     /// The argument as liblo's `oscdump` prints it (arrays and colours, which
     /// liblo lacks, as `[a b]` and `RGBA [0x.. x4]`).
@@ -510,6 +533,7 @@ impl fmt::Display for Value {
     }
 }
 
+#[cfg(feature = "alloc")]
 /// Writes `v` as C's `printf("%f")` does: six decimals, `inf`/`-inf`, and
 /// `nan`/`-nan` by the sign bit (Rust would print `NaN`).
 fn write_c_float(f: &mut fmt::Formatter<'_>, v: f64) -> fmt::Result {

@@ -7,7 +7,9 @@
 //! any other serde format sees an ordinary newtype around the payload, so
 //! these types also work inside user structs and in JSON.
 
-use std::fmt;
+#[cfg(feature = "alloc")]
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
+use core::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{Serialize, Serializer};
@@ -103,14 +105,23 @@ impl Midi {
 /// let bytes = to_vec_with_address("/s", &Symbol("sine")).unwrap();
 /// assert_eq!(bytes, b"/s\0\0,S\0\0sine\0\0\0\0");
 /// ```
+#[cfg(feature = "alloc")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Symbol<S = String>(pub S);
+
+/// An OSC symbol, tag `S`: a string that names something (python-osc and
+/// most servers treat it as a string). Without an allocator, use
+/// `Symbol<&str>`.
+#[cfg(not(feature = "alloc"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Symbol<S>(pub S);
 
 /// The OSC `I` tag ("Infinitum", also called Impulse or Bang in OSC 1.1):
 /// an argument with no payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Infinitum;
 
+#[cfg(feature = "alloc")]
 /// An owned blob, tag `b`. In your own structs, `&[u8]` (borrowed) or a
 /// `serde_bytes` field does the same; a plain `Vec<u8>` is a sequence of
 /// integers to serde and becomes an OSC array.
@@ -202,7 +213,7 @@ impl<S: AsRef<str>> Serialize for Symbol<S> {
 
 impl<'de, S: Deserialize<'de>> Deserialize<'de> for Symbol<S> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct SymbolVisitor<S>(std::marker::PhantomData<S>);
+        struct SymbolVisitor<S>(core::marker::PhantomData<S>);
         impl<'de, S: Deserialize<'de>> Visitor<'de> for SymbolVisitor<S> {
             type Value = Symbol<S>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -215,7 +226,7 @@ impl<'de, S: Deserialize<'de>> Deserialize<'de> for Symbol<S> {
                 S::deserialize(d).map(Symbol)
             }
         }
-        d.deserialize_newtype_struct(names::SYMBOL, SymbolVisitor(std::marker::PhantomData))
+        d.deserialize_newtype_struct(names::SYMBOL, SymbolVisitor(core::marker::PhantomData))
     }
 }
 
@@ -241,12 +252,14 @@ impl<'de> Deserialize<'de> for Infinitum {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl Serialize for Blob {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_bytes(&self.0)
     }
 }
 
+#[cfg(feature = "alloc")]
 impl<'de> Deserialize<'de> for Blob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct BlobVisitor;
@@ -273,18 +286,21 @@ impl<'de> Deserialize<'de> for Blob {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl From<Vec<u8>> for Blob {
     fn from(v: Vec<u8>) -> Self {
         Blob(v)
     }
 }
 
+#[cfg(feature = "alloc")]
 impl From<&[u8]> for Blob {
     fn from(v: &[u8]) -> Self {
         Blob(v.to_vec())
     }
 }
 
+#[cfg(feature = "alloc")]
 impl<'a> From<&'a str> for Symbol<String> {
     fn from(s: &'a str) -> Self {
         Symbol(s.to_owned())

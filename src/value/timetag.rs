@@ -1,10 +1,13 @@
 //! [`TimeTag`]: the 64-bit NTP time stamp of OSC bundles and `t` arguments.
 
-use std::fmt;
-use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use core::fmt;
+use core::str::FromStr;
+use core::time::Duration;
+#[cfg(feature = "std")]
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds from the NTP epoch (1900-01-01) to the Unix epoch (1970-01-01).
+#[cfg(feature = "std")]
 const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
 const NANOS_PER_SEC: u128 = 1_000_000_000;
 const FRACTION_PER_SEC: u128 = 1 << 32;
@@ -74,11 +77,13 @@ impl TimeTag {
         self.seconds == 0 && self.fraction == 1
     }
 
+    #[cfg(feature = "std")]
     /// The current system time as a time tag.
     pub fn now() -> Self {
         Self::from_system_time(SystemTime::now())
     }
 
+    #[cfg(feature = "std")]
     /// The time tag `delay` from now (for scheduling a bundle).
     ///
     /// A delay beyond what `SystemTime` can hold saturates at the latest
@@ -89,6 +94,7 @@ impl TimeTag {
             .map_or(TimeTag::new(u32::MAX, u32::MAX), Self::from_system_time)
     }
 
+    #[cfg(feature = "std")]
     /// Converts a system time, rounding to the nearest fraction unit.
     pub fn from_system_time(time: SystemTime) -> Self {
         let since_ntp_epoch = match time.duration_since(UNIX_EPOCH) {
@@ -106,6 +112,7 @@ impl TimeTag {
         }
     }
 
+    #[cfg(feature = "std")]
     /// Converts to a system time, rounding to the nearest nanosecond.
     pub fn to_system_time(self) -> SystemTime {
         let nanos =
@@ -140,12 +147,14 @@ impl Default for TimeTag {
     }
 }
 
+#[cfg(feature = "std")]
 impl From<SystemTime> for TimeTag {
     fn from(time: SystemTime) -> Self {
         TimeTag::from_system_time(time)
     }
 }
 
+#[cfg(feature = "std")]
 impl From<TimeTag> for SystemTime {
     fn from(t: TimeTag) -> Self {
         t.to_system_time()
