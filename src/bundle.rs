@@ -6,6 +6,8 @@
 
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
+#[cfg(feature = "alloc")]
+use core::fmt;
 
 use crate::args::MAX_DEPTH;
 #[cfg(feature = "alloc")]
@@ -42,6 +44,46 @@ pub enum Packet {
     Message(Message),
     /// A bundle of packets with a time tag.
     Bundle(Bundle),
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Display for Packet {
+    /// A message as [`Message`]'s `Display` writes it; a bundle as
+    /// `#bundle TIMETAG [element; element …]`, nested bundles alike, all on
+    /// one line (for logs).
+    ///
+    /// ```
+    /// use osc_serde::{Bundle, Message, Packet, TimeTag};
+    ///
+    /// let bundle = Bundle::new(TimeTag::IMMEDIATE)
+    ///     .message(Message::new("/a").arg(1))
+    ///     .message(Message::new("/b").arg("x").arg(0.5f32));
+    /// assert_eq!(
+    ///     Packet::Bundle(bundle).to_string(),
+    ///     r#"#bundle 00000000.00000001 [/a i 1; /b sf "x" 0.500000]"#
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Packet::Message(m) => m.fmt(f),
+            Packet::Bundle(b) => b.fmt(f),
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Display for Bundle {
+    /// `#bundle TIMETAG [element; element …]`: see [`Packet`]'s `Display`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#bundle {} [", self.timetag)?;
+        for (i, element) in self.content.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            element.fmt(f)?;
+        }
+        f.write_str("]")
+    }
 }
 
 #[cfg(feature = "alloc")]

@@ -7,7 +7,9 @@
 //!
 //! See the crate documentation for the mapping of OSC tags to serde types.
 
-use serde::de::value::{BorrowedStrDeserializer, U32Deserializer, U64Deserializer};
+use serde::de::value::{
+    BorrowedStrDeserializer, SeqDeserializer, U32Deserializer, U64Deserializer,
+};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::Deserialize;
 
@@ -26,6 +28,7 @@ pub(crate) fn from_slice<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T
 
 #[inline]
 pub(crate) fn from_message_ref<'de, T: Deserialize<'de>>(msg: MessageRef<'de>) -> Result<T> {
+    msg.check_type_tags()?;
     let mut de = Deserializer {
         address: msg.address(),
         cursor: ArgCursor::new(msg.tags(), msg.data()),
@@ -160,6 +163,16 @@ impl<'de> Deserializer<'de> {
             });
         }
         let tag = self.next_tag(Expected::Array)?;
+        if tag == b'b' && len.is_none() {
+            // A blob is a sequence of bytes: `Vec<u8>` and other byte
+            // sequences take it (the serializer writes them as blobs).
+            let bytes = self.cursor.read_atom(tag)?;
+            self.cursor.index += 1;
+            let ValueRef::Blob(bytes) = bytes else {
+                unreachable!("read_atom(b'b') reads a blob")
+            };
+            return visitor.visit_seq(SeqDeserializer::<_, Error>::new(bytes.iter().copied()));
+        }
         if tag != b'[' {
             return Err(self.mismatch(Expected::Array, tag));
         }
@@ -455,6 +468,19 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         if let Some(v) = self.exact(b'f', wire::read_f32) {
             return visitor.visit_f32(v?);
         }
+        // A `d` is rounded to the nearest f32, as serde_json narrows numbers:
+        // Rust float literals are f64, so many senders send `d` where `f` was
+        // meant. Infinities and NaN stay what they are; a finite value
+        // beyond f32's range is refused rather than made infinite.
+        let index = self.index();
+        if let Some(v) = self.exact(b'd', wire::read_f64) {
+            let v = v?;
+            let narrowed = v as f32;
+            if narrowed.is_infinite() && v.is_finite() {
+                return Err(Error::out_of_range(index, Expected::F32, v, None));
+            }
+            return visitor.visit_f32(narrowed);
+        }
         let v = self.float(Expected::F32, |v| f64::from(v as f32) == v)?;
         visitor.visit_f32(v as f32)
     }
@@ -498,6 +524,14 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             return visitor.visit_borrowed_bytes(b?);
         }
         let index = self.index();
+        // An empty array is an empty byte sequence: that is how an empty
+        // `&[u8]` or `Vec<u8>` is written (the blob needs a first byte).
+        if self.cursor.tags.starts_with(b"[]") {
+            self.cursor.bump();
+            self.cursor.bump();
+            self.cursor.index += 1;
+            return visitor.visit_borrowed_bytes(&[]);
+        }
         match self.scalar(Expected::Blob)? {
             ValueRef::Blob(b) => visitor.visit_borrowed_bytes(b),
             other => Err(Error::mismatch(index, Expected::Blob, other.tag())),

@@ -128,6 +128,12 @@ pub enum Error {
     /// A bundle element's size is not a multiple of 4.
     #[error("bundle element size {0} is not a multiple of 4")]
     MisalignedElement(i32),
+    /// A message has argument data but no type tag string (an old OSC 1.0
+    /// sender's): without tags the data cannot be read. The message's
+    /// address and raw data stay readable through
+    /// [`MessageRef`](crate::MessageRef).
+    #[error("{0} bytes of arguments without a type tag string: they cannot be read")]
+    MissingTypeTags(u32),
     /// Bytes are left over after a complete packet.
     #[error("{0} trailing bytes after the end of the packet")]
     TrailingBytes(u32),
@@ -713,6 +719,9 @@ text_enum! {
         HugeBlob => "a blob over 2 GiB",
         /// A bundle element over `i32::MAX` bytes.
         HugeElement => "a bundle element over 2 GiB",
+        /// A sequence whose first item is a `u8` (so a blob) but whose
+        /// other items are not.
+        MixedByteSequence => "a sequence whose first item is a u8 (a blob) but whose other items are not",
     }
 }
 

@@ -315,6 +315,112 @@ impl<'o, O: Output> Serializer<'o, O> {
     }
 }
 
+impl<O: Output> Serializer<'_, O> {
+    /// Writes a blob from a sequence whose first item was the byte `first`.
+    #[cold]
+    fn byte_seq<I>(&mut self, first: u8, rest: I) -> Result<()>
+    where
+        I: Iterator,
+        I::Item: Serialize,
+    {
+        if self.pending.is_some() {
+            return Err(self.bad_special());
+        }
+        self.tag(b'b')?;
+        let start = self.out.len();
+        self.out.extend(&[0, 0, 0, 0, first])?;
+        for item in rest {
+            let byte = item
+                .serialize(ByteProbe)
+                .map_err(|_| Error::Unsupported(Unsupported::MixedByteSequence))?;
+            self.out.extend(&[byte])?;
+        }
+        let len = self.out.len() - start - 4;
+        let Ok(size) = i32::try_from(len) else {
+            return Err(self.out_of_range(format_args!("blob of {len} bytes"), Expected::Blob));
+        };
+        self.out.written_mut()[start..start + 4].copy_from_slice(&size.to_be_bytes());
+        self.out.extend_cut(&[0; 4], wire::padded(len) - len)
+    }
+}
+
+/// Tells whether a sequence item is a `u8`: it serializes only that.
+struct ByteProbe;
+
+/// The probe refuses everything but `u8`; the error is never shown.
+macro_rules! refuse {
+    ($($method:ident($($arg:ty),*) -> $ret:ty;)*) => {$(
+        fn $method(self, $(_: $arg),*) -> Result<$ret> {
+            Err(Error::Unsupported(Unsupported::MixedByteSequence))
+        }
+    )*};
+}
+
+impl ser::Serializer for ByteProbe {
+    type Ok = u8;
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<u8, Error>;
+    type SerializeTuple = ser::Impossible<u8, Error>;
+    type SerializeTupleStruct = ser::Impossible<u8, Error>;
+    type SerializeTupleVariant = ser::Impossible<u8, Error>;
+    type SerializeMap = ser::Impossible<u8, Error>;
+    type SerializeStruct = ser::Impossible<u8, Error>;
+    type SerializeStructVariant = ser::Impossible<u8, Error>;
+
+    fn serialize_u8(self, v: u8) -> Result<u8> {
+        Ok(v)
+    }
+
+    refuse! {
+        serialize_bool(bool) -> u8;
+        serialize_i8(i8) -> u8;
+        serialize_i16(i16) -> u8;
+        serialize_i32(i32) -> u8;
+        serialize_i64(i64) -> u8;
+        serialize_u16(u16) -> u8;
+        serialize_u32(u32) -> u8;
+        serialize_u64(u64) -> u8;
+        serialize_f32(f32) -> u8;
+        serialize_f64(f64) -> u8;
+        serialize_char(char) -> u8;
+        serialize_str(&str) -> u8;
+        serialize_bytes(&[u8]) -> u8;
+        serialize_none() -> u8;
+        serialize_unit() -> u8;
+        serialize_unit_struct(&'static str) -> u8;
+        serialize_unit_variant(&'static str, u32, &'static str) -> u8;
+        serialize_seq(Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple(usize) -> Self::SerializeTuple;
+        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+        serialize_map(Option<usize>) -> Self::SerializeMap;
+        serialize_struct(&'static str, usize) -> Self::SerializeStruct;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<u8> {
+        Err(Error::Unsupported(Unsupported::MixedByteSequence))
+    }
+
+    fn collect_str<T: fmt::Display + ?Sized>(self, _: &T) -> Result<u8> {
+        Err(Error::Unsupported(Unsupported::MixedByteSequence))
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<u8> {
+        Err(Error::Unsupported(Unsupported::MixedByteSequence))
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<u8> {
+        Err(Error::Unsupported(Unsupported::MixedByteSequence))
+    }
+}
+
 #[cold]
 #[inline(never)]
 fn no_slash(address: &str) -> Error {
@@ -606,6 +712,40 @@ impl<'s, 'o, O: Output> ser::Serializer for &'s mut Serializer<'o, O> {
         self.compound(len)
     }
 
+    /// Slices and vectors come here item by item. Inside the arguments, a
+    /// sequence of `u8` (a `&[u8]` or `Vec<u8>` field) is an OSC blob, as
+    /// receivers expect, rather than an array of `i`: its first item
+    /// decides. At the top level the items stay the arguments.
+    fn collect_seq<I>(self, items: I) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: Serialize,
+    {
+        let mut items = items.into_iter();
+        let first = items.next();
+        if self.depth > 0 {
+            if let Some(byte) = first
+                .as_ref()
+                .and_then(|item| item.serialize(ByteProbe).ok())
+            {
+                return self.byte_seq(byte, items);
+            }
+        }
+        let (low, high) = items.size_hint();
+        let len = match (first.is_some(), high) {
+            (_, Some(high)) if high == low => Some(low + usize::from(first.is_some())),
+            _ => None,
+        };
+        let mut seq = self.compound(len)?;
+        if let Some(first) = first {
+            seq.item(&first)?;
+        }
+        for item in items {
+            seq.item(&item)?;
+        }
+        seq.finish()
+    }
+
     #[inline]
     fn serialize_tuple(self, len: usize) -> Result<Compound<'s, 'o, O>> {
         self.compound(Some(len))
@@ -815,13 +955,13 @@ mod tests {
         // 0 to 300 items: the room starts right-sized and is then cut or
         // grown, while the sequence's items follow it.
         for n in 0..300usize {
-            let items: Vec<u8> = (0..n).map(|i| i as u8).collect();
+            let items: Vec<u16> = (0..n).map(|i| i as u16).collect();
             let args: Vec<Value> = items.iter().map(|&i| Value::Int(i.into())).collect();
             let expected = [b"pre".as_slice(), &reference("/seq", &args)].concat();
             let (r, out) = encoded(Some("/seq"), &items);
             assert!(r.is_ok());
             assert_eq!(out, expected, "{n} items");
-            let nested = (Vec::<u8>::new(), &items);
+            let nested = (Vec::<u16>::new(), &items);
             let (r, out) = encoded(Some("/seq"), &nested);
             assert!(r.is_ok());
             let mut want = b"pre".to_vec();

@@ -19,9 +19,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 
 pub(crate) use special::names;
-#[cfg(feature = "alloc")]
-pub use special::Blob;
-pub use special::{Color, Infinitum, Midi, Symbol};
+pub use special::{Blob, Color, Infinitum, Midi, Symbol};
 pub use timetag::TimeTag;
 
 use crate::args::ArrayRef;
