@@ -16,7 +16,7 @@ use crate::error::{count, Error, Result};
 use crate::message::MessageRef;
 #[cfg(feature = "alloc")]
 use crate::message::{encode_helpers, Message};
-use crate::value::TimeTag;
+use crate::timetag::TimeTag;
 use crate::wire;
 
 /// The 8 bytes that start every bundle.

@@ -151,6 +151,8 @@ mod output;
 mod ser;
 #[cfg(feature = "std")]
 pub mod slip;
+mod special;
+mod timetag;
 #[cfg(feature = "std")]
 pub mod transport;
 pub mod value;
@@ -317,5 +319,5 @@ pub fn to_writer<W: std::io::Write, T: serde::Serialize + ?Sized>(
 /// # Ok::<(), osc_serde::Error>(())
 /// ```
 pub fn from_slice<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
-    de::from_slice(bytes)
+    MessageRef::from_bytes(bytes)?.deserialize()
 }

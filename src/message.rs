@@ -19,12 +19,10 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 use crate::args::{check_tags, Args};
 use crate::error::{Error, Result};
 #[cfg(feature = "alloc")]
+use crate::special::names;
+#[cfg(feature = "alloc")]
 use crate::value::Value;
 use crate::wire;
-
-/// Reserved serde name of [`Message`]: this crate's serializer and
-/// deserializer map it to a whole OSC message (address plus arguments).
-pub(crate) const MESSAGE_NAME: &str = "$osc::Message";
 
 #[cfg(feature = "alloc")]
 /// An owned OSC message: an address and its arguments.
@@ -78,7 +76,8 @@ impl Message {
     /// assert_eq!(m.args, [Value::Int(1), Value::String("a".into())]);
     /// ```
     pub fn from_value<T: Serialize + ?Sized>(address: &str, value: &T) -> Result<Self> {
-        let bytes = crate::to_vec_with_address(address, value)?;
+        let mut bytes = Vec::new();
+        crate::ser::encode(&mut bytes, Some(address), value)?;
         Message::from_bytes(&bytes)
     }
 
@@ -144,7 +143,7 @@ impl Message {
     /// Deserializes the arguments into `T`, as
     /// [`from_slice`](crate::from_slice) would from the encoded message.
     pub fn decode_args<T: de::DeserializeOwned>(&self) -> Result<T> {
-        crate::from_slice(&self.to_bytes()?)
+        MessageRef::from_bytes(&self.to_bytes()?)?.deserialize()
     }
 }
 
@@ -278,7 +277,8 @@ impl<'a> MessageRef<'a> {
     /// Deserializes the arguments into `T` (see the crate docs for the
     /// mapping); `&str` and `&[u8]` fields borrow from the packet.
     pub fn deserialize<T: Deserialize<'a>>(&self) -> Result<T> {
-        crate::de::from_message_ref(*self)
+        self.check_type_tags()?;
+        crate::de::from_parts(self.address, self.tags, self.data)
     }
 
     /// An owned copy.
@@ -287,7 +287,7 @@ impl<'a> MessageRef<'a> {
         self.check_type_tags()?;
         Ok(Message {
             address: self.address.to_owned(),
-            args: crate::args::to_values(self.tags, self.data)?,
+            args: crate::value::to_values(self.tags, self.data)?,
         })
     }
 
@@ -298,10 +298,6 @@ impl<'a> MessageRef<'a> {
             return Err(Error::MissingTypeTags(crate::error::count(self.data.len())));
         }
         Ok(())
-    }
-
-    pub(crate) fn tags(&self) -> &'a [u8] {
-        self.tags
     }
 }
 
@@ -325,7 +321,7 @@ impl Serialize for Message {
     /// With this crate's serializer: the message itself. Elsewhere (JSON,
     /// …): a struct `{ address, args }`.
     fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct(MESSAGE_NAME, 2)?;
+        let mut st = s.serialize_struct(names::MESSAGE, 2)?;
         st.serialize_field("address", &self.address)?;
         st.serialize_field("args", &self.args)?;
         st.end()
@@ -362,7 +358,7 @@ impl<'de> Deserialize<'de> for Message {
                 })
             }
         }
-        d.deserialize_struct(MESSAGE_NAME, FIELDS, MessageVisitor)
+        d.deserialize_struct(names::MESSAGE, FIELDS, MessageVisitor)
     }
 }
 

@@ -20,9 +20,8 @@ use serde::ser::{self, Serialize};
 
 use crate::args::MAX_DEPTH;
 use crate::error::{AddressProblem, Detail, Error, Expected, Result, Unsupported};
-use crate::message::MESSAGE_NAME;
 use crate::output::Output;
-use crate::value::names;
+use crate::special::names;
 use crate::wire;
 
 /// Appends the message encoding of `value` to `out`, with `address` or the
@@ -674,14 +673,7 @@ impl<'s, 'o, O: Output> ser::Serializer for &'s mut Serializer<'o, O> {
         name: &'static str,
         value: &T,
     ) -> Result<()> {
-        let special = match name {
-            names::TIMETAG => Some(b't'),
-            names::COLOR => Some(b'r'),
-            names::MIDI => Some(b'm'),
-            names::SYMBOL => Some(b'S'),
-            _ => None,
-        };
-        if let Some(tag) = special {
+        if let Some(tag) = names::tag(name) {
             self.pending = Some(Pending::Special(tag));
             value.serialize(&mut *self)?;
             if self.pending.is_some() {
@@ -778,7 +770,7 @@ impl<'s, 'o, O: Output> ser::Serializer for &'s mut Serializer<'o, O> {
 
     #[inline(always)]
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<Compound<'s, 'o, O>> {
-        if name == MESSAGE_NAME && self.depth == 0 {
+        if name == names::MESSAGE && self.depth == 0 {
             return Ok(Compound {
                 ser: self,
                 bracket: false,

@@ -29,7 +29,7 @@ use alloc::vec::Vec;
 
 use crate::error::{count, Detail, Error, Result, Unsupported};
 use crate::output::Output;
-use crate::value::TimeTag;
+use crate::timetag::TimeTag;
 
 /// `n` rounded up to the next multiple of 4, the OSC alignment.
 #[inline]

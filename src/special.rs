@@ -14,16 +14,47 @@ use core::fmt;
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{Serialize, Serializer};
 
-use super::TimeTag;
+use crate::timetag::TimeTag;
 
-/// Reserved serde names. They begin with `$`, which no Rust identifier or
-/// OSC address does, so they cannot collide with a user's type.
+/// The reserved serde names, and the one table that pairs each special
+/// type's name with its OSC tag: the serializer, the deserializer and
+/// `Value`'s visitor all go through it. The names begin with `$`, which no
+/// Rust identifier or OSC address does, so they cannot collide with a
+/// user's type.
 pub(crate) mod names {
     pub const TIMETAG: &str = "$osc::TimeTag";
     pub const COLOR: &str = "$osc::Color";
     pub const MIDI: &str = "$osc::Midi";
     pub const SYMBOL: &str = "$osc::Symbol";
     pub const INFINITUM: &str = "$osc::Infinitum";
+    /// A whole message (address and arguments): [`Message`](crate::Message).
+    pub const MESSAGE: &str = "$osc::Message";
+
+    /// Each special type's name and OSC tag.
+    const TAGGED: [(&str, u8); 5] = [
+        (TIMETAG, b't'),
+        (COLOR, b'r'),
+        (MIDI, b'm'),
+        (SYMBOL, b'S'),
+        (INFINITUM, b'I'),
+    ];
+
+    /// The OSC tag of the special type named `name`, if it is one.
+    #[inline]
+    pub fn tag(name: &str) -> Option<u8> {
+        if !name.starts_with('$') {
+            return None;
+        }
+        TAGGED.iter().find(|(n, _)| *n == name).map(|&(_, tag)| tag)
+    }
+
+    /// The name of the special type with OSC tag `tag`, if there is one.
+    pub fn name(tag: u8) -> Option<&'static str> {
+        TAGGED
+            .iter()
+            .find(|(_, t)| *t == tag)
+            .map(|&(name, _)| name)
+    }
 }
 
 /// An RGBA colour, OSC tag `r`: four bytes, red first.

@@ -4,9 +4,12 @@
 //! Use these where the argument types are not known ahead, as python-osc's
 //! `params` list is used; where they are, derive `Deserialize` on a struct
 //! and let [`from_slice`](crate::from_slice) do the work instead.
-
-mod special;
-mod timetag;
+//!
+//! This module is the public home of these types; the borrowed ones are
+//! defined where packets are read (`ValueRef` with the argument cursor,
+//! the special types and `TimeTag` in modules of their own below the wire
+//! layer), so that the layers depend one way: time tag and special types,
+//! then wire, then the argument cursor, then owned values and serde.
 
 #[cfg(feature = "alloc")]
 use alloc::{borrow::ToOwned, format, string::String, string::ToString, vec::Vec};
@@ -18,13 +21,16 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 #[cfg(feature = "alloc")]
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 
-pub(crate) use special::names;
-pub use special::{Blob, Color, Infinitum, Midi, Symbol};
-pub use timetag::TimeTag;
+pub use crate::args::ValueRef;
+pub use crate::special::{Blob, Color, Infinitum, Midi, Symbol};
+pub use crate::timetag::TimeTag;
 
-use crate::args::ArrayRef;
+#[cfg(feature = "alloc")]
+use crate::args::{count_items, tag_of, Args, ArrayRef};
 #[cfg(feature = "alloc")]
 use crate::error::Result;
+#[cfg(feature = "alloc")]
+use crate::special::names;
 
 #[cfg(feature = "alloc")]
 /// One OSC argument, of any type. The variant names the tag.
@@ -67,67 +73,6 @@ pub enum Value {
     Infinitum,
     /// `[` … `]`: array of arguments, possibly nested.
     Array(Vec<Value>),
-}
-
-/// One OSC argument borrowed from a packet: strings and blobs point into
-/// the received bytes, arrays are read lazily.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum ValueRef<'a> {
-    /// `i`
-    Int(i32),
-    /// `f`
-    Float(f32),
-    /// `s`
-    String(&'a str),
-    /// `b`
-    Blob(&'a [u8]),
-    /// `h`
-    Long(i64),
-    /// `t`
-    TimeTag(TimeTag),
-    /// `d`
-    Double(f64),
-    /// `S`
-    Symbol(&'a str),
-    /// `c`
-    Char(char),
-    /// `r`
-    Color(Color),
-    /// `m`
-    Midi(Midi),
-    /// `T` / `F`
-    Bool(bool),
-    /// `N`
-    Nil,
-    /// `I`
-    Infinitum,
-    /// `[` … `]`
-    Array(ArrayRef<'a>),
-}
-
-/// The type tag of a [`Value`] or a [`ValueRef`]: one table for both enums,
-/// whose variants have the same names.
-macro_rules! tag_of {
-    ($value:expr, $enum:ident) => {
-        match $value {
-            $enum::Int(_) => b'i',
-            $enum::Float(_) => b'f',
-            $enum::String(_) => b's',
-            $enum::Blob(_) => b'b',
-            $enum::Long(_) => b'h',
-            $enum::TimeTag(_) => b't',
-            $enum::Double(_) => b'd',
-            $enum::Symbol(_) => b'S',
-            $enum::Char(_) => b'c',
-            $enum::Color(_) => b'r',
-            $enum::Midi(_) => b'm',
-            $enum::Bool(true) => b'T',
-            $enum::Bool(false) => b'F',
-            $enum::Nil => b'N',
-            $enum::Infinitum => b'I',
-            $enum::Array(_) => b'[',
-        }
-    };
 }
 
 #[cfg(feature = "alloc")]
@@ -263,14 +208,9 @@ impl Value {
     }
 }
 
-impl<'a> ValueRef<'a> {
-    /// The OSC type tag of this value (`[` for an array).
-    pub fn tag(&self) -> u8 {
-        tag_of!(self, ValueRef)
-    }
-
+#[cfg(feature = "alloc")]
+impl ValueRef<'_> {
     /// An owned copy. Fails only if an array holds malformed data.
-    #[cfg(feature = "alloc")]
     #[inline]
     pub fn to_value(&self) -> Result<Value> {
         Ok(match *self {
@@ -290,6 +230,27 @@ impl<'a> ValueRef<'a> {
             ValueRef::Infinitum => Value::Infinitum,
             ValueRef::Array(a) => Value::Array(a.to_values()?),
         })
+    }
+}
+
+/// Owned copies of the arguments of one level (a message's or an array's).
+/// The `Vec` is sized from the tags up front: at most one entry per tag
+/// byte of the packet, so the allocation is bounded by the input.
+#[cfg(feature = "alloc")]
+pub(crate) fn to_values(tags: &[u8], data: &[u8]) -> Result<Vec<Value>> {
+    let mut values = Vec::with_capacity(count_items(tags));
+    for arg in Args::new(tags, data) {
+        values.push(arg?.to_value()?);
+    }
+    Ok(values)
+}
+
+#[cfg(feature = "alloc")]
+impl ArrayRef<'_> {
+    /// Owned copies of the items.
+    #[inline(never)]
+    pub(crate) fn to_values(self) -> Result<Vec<Value>> {
+        to_values(self.tags, self.data)
     }
 }
 
@@ -445,18 +406,18 @@ impl<'de> Visitor<'de> for ValueVisitor {
         let key: &str = map
             .next_key()?
             .ok_or_else(|| de::Error::custom("empty map is not an OSC argument"))?;
-        let value = match key {
-            names::TIMETAG => Value::TimeTag(TimeTag::from_bits(map.next_value()?)),
-            names::COLOR => Value::Color(Color::from_u32(map.next_value()?)),
-            names::MIDI => Value::Midi(Midi::from_u32(map.next_value()?)),
-            names::SYMBOL => Value::Symbol(map.next_value()?),
-            names::INFINITUM => {
+        let value = match names::tag(key) {
+            Some(b't') => Value::TimeTag(TimeTag::from_bits(map.next_value()?)),
+            Some(b'r') => Value::Color(Color::from_u32(map.next_value()?)),
+            Some(b'm') => Value::Midi(Midi::from_u32(map.next_value()?)),
+            Some(b'S') => Value::Symbol(map.next_value()?),
+            Some(b'I') => {
                 map.next_value::<()>()?;
                 Value::Infinitum
             }
-            other => {
+            _ => {
                 return Err(de::Error::custom(format!(
-                    "a map (key {other:?}) is not an OSC argument"
+                    "a map (key {key:?}) is not an OSC argument"
                 )))
             }
         };
