@@ -101,6 +101,7 @@ pub(crate) struct LengthState {
 impl LengthState {
     /// Consumes bytes from the front of `input` into `buf` until a frame
     /// is complete (`true`) or the input is used up (`false`).
+    #[inline]
     pub(crate) fn feed<S: FrameStorage>(
         &mut self,
         buf: &mut FrameBuf<S>,

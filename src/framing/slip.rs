@@ -171,6 +171,7 @@ pub(crate) struct SlipState {
 impl SlipState {
     /// Consumes bytes from the front of `input` into `buf` until a frame
     /// is complete (`true`) or the input is used up (`false`).
+    #[inline]
     pub(crate) fn feed<S: FrameStorage>(
         &mut self,
         buf: &mut FrameBuf<S>,
@@ -225,10 +226,12 @@ impl SlipState {
         Ok(false)
     }
 
+    #[inline]
     fn push<S: FrameStorage>(&mut self, buf: &mut FrameBuf<S>, bytes: &[u8]) -> Result<()> {
         buf.push(bytes).inspect_err(|_| self.fail(buf, false))
     }
 
+    #[cold]
     fn fail<S: FrameStorage>(&mut self, buf: &mut FrameBuf<S>, at_end: bool) {
         buf.discard();
         self.escaped = false;
