@@ -199,7 +199,11 @@ fn slice_encoders_write_the_vec_encoders_bytes_or_nothing() {
             let mut short = vec![0xAA; want.len() - 1];
             match framing.encode_to_slice(&p, &mut short) {
                 Err(Error::FrameTooLarge { size, max }) => {
-                    assert_eq!((size, max), (want.len(), want.len() - 1), "{framing:?}")
+                    assert_eq!(
+                        (size, max),
+                        (want.len() as u32, want.len() - 1),
+                        "{framing:?}"
+                    )
                 }
                 other => panic!("{framing:?}: {other:?}"),
             }

@@ -33,7 +33,7 @@ fn prefix(len: usize) -> Result<[u8; PREFIX_LEN]> {
     i32::try_from(len)
         .map(i32::to_be_bytes)
         .map_err(|_| Error::FrameTooLarge {
-            size: len,
+            size: crate::error::count(len),
             max: i32::MAX as usize,
         })
 }
@@ -56,9 +56,10 @@ pub fn encode_to_slice(packet: &[u8], out: &mut [u8]) -> Result<usize> {
     let prefix = prefix(packet.len())?;
     let len = PREFIX_LEN + packet.len();
     let max = out.len();
-    let out = out
-        .get_mut(..len)
-        .ok_or(Error::FrameTooLarge { size: len, max })?;
+    let out = out.get_mut(..len).ok_or(Error::FrameTooLarge {
+        size: crate::error::count(len),
+        max,
+    })?;
     out[..PREFIX_LEN].copy_from_slice(&prefix);
     out[PREFIX_LEN..].copy_from_slice(packet);
     Ok(len)
@@ -126,7 +127,7 @@ impl LengthState {
                     .ok()
                     .filter(|&s| s <= buf.max())
                     .ok_or(Error::FrameTooLarge {
-                        size: claimed as u32 as usize,
+                        size: claimed as u32,
                         max: buf.max(),
                     })?;
                 self.size = Some(size);

@@ -105,9 +105,10 @@ pub fn encode_into(packet: &[u8], out: &mut Vec<u8>) {
 pub fn encode_to_slice(packet: &[u8], out: &mut [u8]) -> Result<usize> {
     let len = encoded_len(packet);
     let max = out.len();
-    let out = out
-        .get_mut(..len)
-        .ok_or(Error::FrameTooLarge { size: len, max })?;
+    let out = out.get_mut(..len).ok_or(Error::FrameTooLarge {
+        size: crate::error::count(len),
+        max,
+    })?;
     let mut at = 0;
     escape(packet, |bytes| {
         out[at..at + bytes.len()].copy_from_slice(bytes);
@@ -151,7 +152,7 @@ fn decode_whole<S: FrameStorage>(frame: &[u8], storage: S, max: usize) -> Result
     if state.feed(&mut buf, &mut input)? {
         let rest = input.iter().filter(|&&b| b != END).count();
         if rest != 0 {
-            return Err(Error::TrailingBytes(rest));
+            return Err(Error::TrailingBytes(crate::error::count(rest)));
         }
     } else if state.escaped {
         return Err(Error::end(1, 0));

@@ -127,7 +127,7 @@ impl<S: FrameStorage> FrameBuf<S> {
         let size = self.len + bytes.len();
         if size > self.max {
             return Err(Error::FrameTooLarge {
-                size,
+                size: crate::error::count(size),
                 max: self.max,
             });
         }
