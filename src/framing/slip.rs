@@ -105,10 +105,9 @@ pub fn encode_into(packet: &[u8], out: &mut Vec<u8>) {
 pub fn encode_to_slice(packet: &[u8], out: &mut [u8]) -> Result<usize> {
     let len = encoded_len(packet);
     let max = out.len();
-    let out = out.get_mut(..len).ok_or(Error::FrameTooLarge {
-        size: crate::error::count(len),
-        max,
-    })?;
+    let out = out
+        .get_mut(..len)
+        .ok_or_else(|| Error::frame_too_large(len, max))?;
     let mut at = 0;
     escape(packet, |bytes| {
         out[at..at + bytes.len()].copy_from_slice(bytes);

@@ -126,10 +126,7 @@ impl<S: FrameStorage> FrameBuf<S> {
     pub(crate) fn push(&mut self, bytes: &[u8]) -> Result<()> {
         let size = self.len + bytes.len();
         if size > self.max {
-            return Err(Error::FrameTooLarge {
-                size: crate::error::count(size),
-                max: self.max,
-            });
+            return Err(Error::frame_too_large(size, self.max));
         }
         self.storage.write_at(self.len, bytes);
         self.len = size;
