@@ -415,6 +415,7 @@ impl Error {
     #[cfg(feature = "std")]
     /// [`Error::IdleTimeout`] for a connection idle longer than `limit`.
     #[cold]
+    #[cfg(feature = "transport")]
     pub(crate) fn idle_timeout(limit: Duration) -> Self {
         Error::IdleTimeout {
             limit_ms: millis(limit),
@@ -424,6 +425,7 @@ impl Error {
     #[cfg(feature = "std")]
     /// [`Error::FrameTimeout`] for a frame unfinished after `limit`.
     #[cold]
+    #[cfg(feature = "transport")]
     pub(crate) fn frame_timeout(limit: Duration) -> Self {
         Error::FrameTimeout {
             limit_ms: millis(limit),
