@@ -7,7 +7,7 @@
 use std::fmt;
 
 use crate::args::MAX_DEPTH;
-use crate::error::{Error, Result};
+use crate::error::{count, Error, Result, Unsupported};
 use crate::message::{encode_helpers, Message, MessageRef};
 use crate::value::TimeTag;
 use crate::wire;
@@ -118,7 +118,7 @@ impl Bundle {
         // Refuse a message from its first byte, before decoding any of it.
         match PacketRef::from_bytes(bytes)? {
             PacketRef::Bundle(b) => b.to_bundle(),
-            PacketRef::Message(_) => Err(Error::NotAPacket),
+            PacketRef::Message(_) => Err(Error::NotABundle),
         }
     }
 
@@ -146,7 +146,7 @@ impl Bundle {
                 Packet::Bundle(b) => b.encode_at_depth(out, depth + 1)?,
             }
             let size = i32::try_from(out.len() - size_at - 4)
-                .map_err(|_| Error::Unsupported("a bundle element over 2 GiB"))?;
+                .map_err(|_| Error::Unsupported(Unsupported::HugeElement))?;
             out[size_at..size_at + 4].copy_from_slice(&size.to_be_bytes());
         }
         Ok(())
@@ -258,6 +258,9 @@ impl<'a> BundleRef<'a> {
         if depth > MAX_DEPTH {
             return Err(Error::TooDeep { max: MAX_DEPTH });
         }
+        if bytes.first() == Some(&b'/') {
+            return Err(Error::NotABundle);
+        }
         let mut rest = bytes;
         if wire::take(&mut rest, 8)? != BUNDLE_TAG {
             return Err(Error::NotAPacket);
@@ -338,8 +341,8 @@ impl<'a> Elements<'a> {
         // Not `ok_or`: building the error eagerly costs on every element.
         let Some(len) = usize::try_from(size).ok().filter(|&n| n <= self.rest.len()) else {
             return Err(Error::BadLength {
-                length: size.into(),
-                remaining: self.rest.len(),
+                length: size,
+                remaining: count(self.rest.len()),
             });
         };
         if len % 4 != 0 {

@@ -103,7 +103,7 @@ mod args;
 mod bundle;
 mod de;
 pub mod dispatch;
-mod error;
+pub mod error;
 mod message;
 mod ser;
 pub mod slip;

@@ -216,10 +216,7 @@ impl<'a> MessageRef<'a> {
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self> {
         if bytes.first() != Some(&b'/') {
             return Err(if bytes.starts_with(b"#bundle\0") {
-                Error::InvalidAddress {
-                    address: "#bundle".into(),
-                    reason: "this is a bundle, not a message",
-                }
+                Error::NotAMessage
             } else {
                 Error::NotAPacket
             });
@@ -283,7 +280,7 @@ impl<'a> MessageRef<'a> {
     #[inline]
     pub(crate) fn check_type_tags(&self) -> Result<()> {
         if self.untagged && !self.data.is_empty() {
-            return Err(Error::MissingTypeTags(self.data.len()));
+            return Err(Error::MissingTypeTags(crate::error::count(self.data.len())));
         }
         Ok(())
     }

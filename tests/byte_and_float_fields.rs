@@ -150,7 +150,7 @@ fn f32_target_takes_a_double_rounded_to_nearest() {
             err,
             Error::OutOfRange {
                 index: 0,
-                target: "float32",
+                target: osc_serde::error::Expected::F32,
                 ..
             }
         ),

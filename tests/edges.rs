@@ -247,14 +247,14 @@ fn bundle_with_one_message_exact_bytes() {
 fn strings_with_nul_cannot_be_encoded() {
     assert!(matches!(
         Message::new("/a").arg("a\0b").to_bytes(),
-        Err(osc_serde::Error::Custom(_))
+        Err(osc_serde::Error::NulInString(_))
     ));
     assert!(matches!(
         Message::new("/a\0").to_bytes(),
-        Err(osc_serde::Error::Custom(_))
+        Err(osc_serde::Error::NulInString(_))
     ));
     assert!(matches!(
         osc_serde::to_vec_with_address("/a", &("x\0",)),
-        Err(osc_serde::Error::Custom(_))
+        Err(osc_serde::Error::NulInString(_))
     ));
 }

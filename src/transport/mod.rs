@@ -20,9 +20,9 @@ pub use udp::{UdpClient, MAX_DATAGRAM};
 /// The first address `addr` resolves to (the clients and the server take
 /// anything `ToSocketAddrs`).
 pub(crate) fn resolve(addr: impl ToSocketAddrs) -> crate::Result<SocketAddr> {
-    addr.to_socket_addrs()?.next().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing").into()
-    })
+    addr.to_socket_addrs()?
+        .next()
+        .ok_or(crate::Error::AddressResolvedToNothing)
 }
 
 /// Whether a blocking read with a timeout ran out of time (the kind differs

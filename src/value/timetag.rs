@@ -219,7 +219,7 @@ impl FromStr for TimeTag {
 
     /// Parses `SECONDS.FRACTION` in hexadecimal (the `Display` form).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || crate::Error::InvalidSpecial("time tag (expected hex SECONDS.FRACTION)");
+        let bad = || crate::Error::InvalidSpecial(crate::error::Expected::TimeTag);
         let (secs, frac) = s.split_once('.').ok_or_else(bad)?;
         Ok(TimeTag {
             seconds: u32::from_str_radix(secs, 16).map_err(|_| bad())?,

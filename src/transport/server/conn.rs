@@ -7,7 +7,6 @@
 //! connection is generic over its stream for that). The event loop does
 //! the reads and writes and tells the connection what happened.
 
-use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -49,15 +48,10 @@ pub(super) enum Stall {
 impl Stall {
     /// The error reported for it.
     pub(super) fn error(self) -> Error {
-        let why = match self {
-            Stall::Idle(t) => {
-                format!("TCP connection idle for {t:?} (Limits::idle_timeout): closed")
-            }
-            Stall::Frame(t) => {
-                format!("TCP frame unfinished after {t:?} (Limits::frame_timeout): closed")
-            }
-        };
-        io::Error::new(io::ErrorKind::TimedOut, why).into()
+        match self {
+            Stall::Idle(t) => Error::idle_timeout(t),
+            Stall::Frame(t) => Error::frame_timeout(t),
+        }
     }
 }
 
@@ -358,6 +352,19 @@ mod tests {
             Some(Stall::Idle(5 * second))
         );
         assert_eq!(c.stall(t0 + 8 * second, &both), Some(Stall::Frame(second)));
+    }
+
+    #[test]
+    fn stalls_are_reported_as_their_own_errors() {
+        let t = Duration::from_millis(1500);
+        assert!(matches!(
+            Stall::Idle(t).error(),
+            Error::IdleTimeout { limit_ms: 1500 }
+        ));
+        assert!(matches!(
+            Stall::Frame(t).error(),
+            Error::FrameTimeout { limit_ms: 1500 }
+        ));
     }
 
     #[test]

@@ -71,12 +71,13 @@ impl<S> ServerHandle<S> {
     }
 
     /// Waits for the server thread to end (after [`stop`](Self::stop)) and
-    /// returns the server, or the error that ended it.
+    /// returns the server, or the error that ended it
+    /// ([`Error::ServerThreadPanicked`] if it panicked).
     pub fn join(mut self) -> Result<Server<S>> {
         let thread = self.thread.take().expect("joined once");
         match thread.join() {
             Ok(result) => result,
-            Err(_) => Err(Error::Custom("the server thread panicked".into())),
+            Err(_) => Err(Error::ServerThreadPanicked),
         }
     }
 }

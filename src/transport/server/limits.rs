@@ -45,8 +45,8 @@ pub struct Limits {
     /// read on the next turn). At least one read is made. Default: 256 KiB.
     pub read_budget: usize,
     /// How long a TCP connection may go without activity before the server
-    /// closes it (reported as an [`Error::Io`](crate::Error::Io) of kind
-    /// [`TimedOut`](std::io::ErrorKind::TimedOut), counted in
+    /// closes it (reported as an
+    /// [`Error::IdleTimeout`](crate::Error::IdleTimeout), counted in
     /// [`Stats::dropped_connections`]); `None` keeps idle connections
     /// forever. Without it, [`max_connections`](Self::max_connections)
     /// peers that connect and stall (sending half a frame, or nothing) lock
@@ -69,8 +69,7 @@ pub struct Limits {
     pub idle_timeout: Option<Duration>,
     /// How long a TCP frame may take to arrive, from its first byte read
     /// to its last, before the server closes the connection (reported as
-    /// an [`Error::Io`](crate::Error::Io) of kind
-    /// [`TimedOut`](std::io::ErrorKind::TimedOut), counted in
+    /// an [`Error::FrameTimeout`](crate::Error::FrameTimeout), counted in
     /// [`Stats::dropped_connections`]); `None` sets no limit.
     /// Without it, a peer that trickles a byte within every
     /// [`idle_timeout`](Self::idle_timeout) keeps its connection forever,

@@ -37,7 +37,7 @@ use mio::{Events, Poll, Token, Waker};
 
 use super::framing::Framing;
 use super::resolve;
-use crate::{Dispatcher, Result};
+use crate::{Dispatcher, Error, Result};
 
 mod conn;
 mod handle;
@@ -277,8 +277,8 @@ impl<S: PacketSink> Server<S> {
     /// Serves until stopped through a [`Stopper`]: then dispatches
     /// everything already received and returns.
     ///
-    /// Fails if the server has no socket or listener, as
-    /// [`spawn`](Self::spawn) does (it would wait for nothing).
+    /// Fails with [`Error::NoSocket`] if the server has no socket or
+    /// listener, as [`spawn`](Self::spawn) does (it would wait for nothing).
     pub fn run(&mut self) -> Result<()> {
         self.check_bound()?;
         while !self.stopped {
@@ -289,7 +289,8 @@ impl<S: PacketSink> Server<S> {
 
     /// Runs the server on a new thread.
     ///
-    /// Fails if the server has no socket or listener.
+    /// Fails with [`Error::NoSocket`] if the server has no socket or
+    /// listener.
     pub fn spawn(self) -> Result<ServerHandle<S>>
     where
         S: Send + 'static,
@@ -312,14 +313,13 @@ impl<S: PacketSink> Server<S> {
         })
     }
 
-    /// The error [`run`](Self::run) and [`spawn`](Self::spawn) give a
-    /// server with no socket or listener.
+    /// [`Error::NoSocket`] for a server with no socket or listener, which
+    /// [`run`](Self::run) and [`spawn`](Self::spawn) refuse.
     fn check_bound(&self) -> Result<()> {
-        if self.reactor.slots.iter().next().is_none() {
-            let e = io::Error::new(io::ErrorKind::InvalidInput, "the server has no socket");
-            return Err(e.into());
+        match self.reactor.slots.iter().next() {
+            Some(_) => Ok(()),
+            None => Err(Error::NoSocket),
         }
-        Ok(())
     }
 
     /// Whether a stop was requested and carried out.

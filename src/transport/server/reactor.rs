@@ -234,10 +234,7 @@ impl Reactor {
             budget = budget.saturating_sub(n.max(1));
             if n > self.limits.max_datagram {
                 self.counts.dropped_datagrams += 1;
-                let error = Error::FrameTooLarge {
-                    size: n,
-                    max: self.limits.max_datagram,
-                };
+                let error = Error::frame_too_large(n, self.limits.max_datagram);
                 sink.report_error(&error, Some(&origin));
                 continue;
             }
