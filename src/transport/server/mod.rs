@@ -94,6 +94,8 @@ pub struct Server<S = Dispatcher> {
     reactor: Reactor,
     stopper: Stopper,
     stats: Arc<SharedStats>,
+    /// What `stats` holds, so that an unchanged count costs no lock.
+    published: Stats,
     stopped: bool,
 }
 
@@ -123,6 +125,7 @@ impl<S: PacketSink> Server<S> {
                 waker,
             },
             stats: Arc::default(),
+            published: Stats::default(),
             stopped: false,
         })
     }
@@ -373,13 +376,17 @@ impl<S: PacketSink> Server<S> {
         Ok(())
     }
 
-    fn publish_stats(&self) {
+    fn publish_stats(&mut self) {
         let pool_errors =
             self.reactor.retired_pool_errors + self.reactor.pool.as_ref().map_or(0, Pool::errors);
-        self.stats.store(Stats {
+        let stats = Stats {
             errors: self.sink.error_count() + pool_errors,
             ..self.reactor.counts
-        });
+        };
+        if stats != self.published {
+            self.stats.store(stats);
+            self.published = stats;
+        }
     }
 
     /// The UDP socket bound at `local`.
