@@ -25,7 +25,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use osc_serde::dispatch::Reply;
-use osc_serde::transport::{Framing, PacketSink, Server, TcpClient, UdpClient};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{PacketSink, Server, TcpClient, UdpClient};
 use osc_serde::{Dispatcher, Origin, Responder};
 
 #[derive(serde::Serialize)]
@@ -365,7 +366,7 @@ fn ping_pong_udp(pings: usize) -> (f64, f64) {
         let mut client = UdpClient::new(addr).expect("client");
         Box::new(move |i| {
             client.send_message("/ping", &i).expect("send");
-            client.recv_bytes(WAIT).expect("recv").expect("a pong");
+            client.recv_bytes_from(WAIT).expect("recv").expect("a pong");
         })
     })
 }
@@ -377,7 +378,7 @@ fn ping_pong_tcp(framing: Framing, pings: usize) -> (f64, f64) {
         let mut client = TcpClient::connect_with(addr, framing).expect("client");
         Box::new(move |i| {
             client.send_message("/ping", &i).expect("send");
-            client.recv_frame(WAIT).expect("recv").expect("a pong");
+            client.recv_bytes(WAIT).expect("recv").expect("a pong");
         })
     })
 }

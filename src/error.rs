@@ -400,6 +400,7 @@ impl Error {
     }
 
     /// [`Error::IdleTimeout`] for a connection idle longer than `limit`.
+    #[cfg(feature = "transport")]
     #[cold]
     pub(crate) fn idle_timeout(limit: Duration) -> Self {
         Error::IdleTimeout {
@@ -408,6 +409,7 @@ impl Error {
     }
 
     /// [`Error::FrameTimeout`] for a frame unfinished after `limit`.
+    #[cfg(feature = "transport")]
     #[cold]
     pub(crate) fn frame_timeout(limit: Duration) -> Self {
         Error::FrameTimeout {

@@ -19,7 +19,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use osc_serde::dispatch::Reply;
-use osc_serde::transport::{Framing, Limits, Server, ServerHandle, Stats, TcpClient};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{Limits, Server, ServerHandle, Stats, TcpClient};
 use osc_serde::{Dispatcher, Message, Packet};
 
 const WAIT: Duration = Duration::from_secs(20);

@@ -11,9 +11,8 @@ use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
 use osc_serde::dispatch::{Context, Reply};
-use osc_serde::transport::{
-    Framing, Limits, PacketSink, Server, ServerHandle, TcpClient, UdpClient,
-};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{Limits, PacketSink, Server, ServerHandle, TcpClient, UdpClient};
 use osc_serde::{Blob, Bundle, Dispatcher, Message, Origin, Packet, Responder, TimeTag, Value};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -118,7 +117,7 @@ fn every_client_server_and_framing() {
     send_all!(udp);
     let got: Vec<Message> = (0..5).map(|_| next(&messages)).collect();
     assert_eq!(got, expected_messages());
-    let (reply, from) = udp.recv(WAIT).unwrap().expect("a UDP reply");
+    let (reply, from) = udp.recv_from(WAIT).unwrap().expect("a UDP reply");
     assert_eq!(from, addrs.udp);
     expect_pong(Some(reply), 7);
 
@@ -157,7 +156,7 @@ fn udp_over_ipv6() {
     client.send_message("/v6", &"hi").unwrap();
     assert_eq!(next(&messages), Message::new("/v6").arg("hi"));
     client.send_message("/ping", &-1).unwrap();
-    let (reply, from) = client.recv(WAIT).unwrap().expect("a reply");
+    let (reply, from) = client.recv_from(WAIT).unwrap().expect("a reply");
     assert_eq!(from, addr);
     expect_pong(Some(reply), -1);
     handle.stop().unwrap();
@@ -404,7 +403,7 @@ fn server_sends_from_its_own_port_to_any_address() {
     server
         .send_to(addr, listener.local_addr().unwrap(), &packet)
         .unwrap();
-    let (got, from) = listener.recv(WAIT).unwrap().expect("a datagram");
+    let (got, from) = listener.recv_from(WAIT).unwrap().expect("a datagram");
     assert_eq!((got, from), (Packet::Message(Message::new("/hello")), addr));
     assert!(server
         .send_to("127.0.0.1:9".parse().unwrap(), addr, &packet)
@@ -518,16 +517,16 @@ fn a_packet_sink_gets_raw_datagrams_and_frames_and_replies() {
     // Not OSC at all: the sink sees the bytes as sent.
     let mut client = UdpClient::new(udp).unwrap();
     client.send_bytes(b"not osc").unwrap();
-    let (reply, from) = client.recv_bytes(WAIT).unwrap().expect("a reply");
+    let (reply, from) = client.recv_bytes_from(WAIT).unwrap().expect("a reply");
     assert_eq!((reply, from), (&7u32.to_be_bytes()[..], udp));
 
     let mut tcp_client = TcpClient::connect_with(tcp, Framing::Length).unwrap();
     tcp_client.send_bytes(b"abc").unwrap();
-    let reply = tcp_client.recv_frame(WAIT).unwrap().expect("a reply");
+    let reply = tcp_client.recv_bytes(WAIT).unwrap().expect("a reply");
     assert_eq!(reply, 3u32.to_be_bytes());
     // A frame over the limit goes to the sink's error report.
     tcp_client.send_bytes(&[0; 65]).unwrap();
-    let gone = tcp_client.recv_frame(WAIT);
+    let gone = tcp_client.recv_bytes(WAIT);
     assert!(!matches!(gone, Ok(Some(_))), "{gone:?}");
 
     handle.stop().unwrap();

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use mio::net::TcpStream;
 
-use super::super::framing::{FrameDecoder, Framing};
 use super::limits::{Limits, Stats};
+use crate::framing::{FrameDecoder, Framing, StreamDecoder};
 use crate::{Error, Result};
 
 /// A TCP connection: its stream (a `mio` stream in the server), its peer
@@ -22,7 +22,7 @@ use crate::{Error, Result};
 pub(super) struct Conn<S = TcpStream> {
     pub(super) stream: S,
     pub(super) peer: SocketAddr,
-    decoder: FrameDecoder,
+    decoder: FrameDecoder<Vec<u8>>,
     /// Framed replies not yet written.
     out: Vec<u8>,
     /// WRITABLE interest is registered (output is pending).

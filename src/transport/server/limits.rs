@@ -8,8 +8,8 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use super::super::framing::DEFAULT_MAX_FRAME;
 use super::super::udp::MAX_DATAGRAM;
+use crate::framing::DEFAULT_MAX_FRAME;
 
 /// The server's limits: every bound it keeps on what peers can make it
 /// hold or do (README, "Limits and guarantees").

@@ -35,8 +35,8 @@ use std::time::Duration;
 use mio::net::{TcpListener, UdpSocket};
 use mio::{Events, Poll, Token, Waker};
 
-use super::framing::Framing;
 use super::resolve;
+use crate::framing::Framing;
 use crate::{Dispatcher, Error, Result};
 
 mod conn;
@@ -76,7 +76,7 @@ const WAKER: Token = Token(usize::MAX);
 ///
 /// let mut client = UdpClient::new(addr)?;
 /// client.send_message("/ping", &7)?;
-/// let (reply, from) = client.recv(Duration::from_secs(5))?.expect("a reply");
+/// let (reply, from) = client.recv_from(Duration::from_secs(5))?.expect("a reply");
 /// assert_eq!(from, addr);
 /// assert_eq!(reply.to_bytes()?, b"/pong\0\0\0,i\0\0\0\0\0\x07");
 /// handle.stop()?;
@@ -168,7 +168,7 @@ impl<S: PacketSink> Server<S> {
     /// let handle = server.spawn()?;
     /// let mut client = UdpClient::new(addr)?;
     /// client.send_message("/slow", &3)?;
-    /// let (reply, _) = client.recv(Duration::from_secs(5))?.expect("a reply");
+    /// let (reply, _) = client.recv_from(Duration::from_secs(5))?.expect("a reply");
     /// assert_eq!(reply, Packet::Message(Message::new("/done").arg(3)));
     /// # Ok::<(), osc_serde::Error>(())
     /// ```

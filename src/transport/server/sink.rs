@@ -45,7 +45,7 @@ use crate::{Dispatcher, Error, Origin, Responder};
 /// let handle = server.spawn()?;
 /// let mut client = UdpClient::new(addr)?;
 /// client.send_message("/echo", &1)?;
-/// let (echoed, _) = client.recv_bytes(Duration::from_secs(5))?.expect("an echo");
+/// let (echoed, _) = client.recv_bytes_from(Duration::from_secs(5))?.expect("an echo");
 /// assert_eq!(echoed, b"/echo\0\0\0,i\0\0\0\0\0\x01");
 /// # Ok::<(), osc_serde::Error>(())
 /// ```

@@ -6,8 +6,8 @@
 use mio::net::{TcpListener, UdpSocket};
 use mio::{Interest, Registry, Token};
 
-use super::super::framing::Framing;
 use super::conn::Conn;
+use crate::framing::Framing;
 use crate::Result;
 
 /// What a slot holds.
