@@ -49,8 +49,8 @@ impl Stall {
     /// The error reported for it.
     pub(super) fn error(self) -> Error {
         match self {
-            Stall::Idle(t) => Error::idle_timeout(t),
-            Stall::Frame(t) => Error::frame_timeout(t),
+            Stall::Idle(limit) => Error::idle_timeout(limit),
+            Stall::Frame(limit) => Error::frame_timeout(limit),
         }
     }
 }

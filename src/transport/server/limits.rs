@@ -45,9 +45,8 @@ pub struct Limits {
     /// read on the next turn). At least one read is made. Default: 256 KiB.
     pub read_budget: usize,
     /// How long a TCP connection may go without activity before the server
-    /// closes it (reported as an
-    /// [`Error::IdleTimeout`](crate::Error::IdleTimeout), counted in
-    /// [`Stats::dropped_connections`]); `None` keeps idle connections
+    /// closes it (reported as an [`Error::IdleTimeout`](crate::Error::IdleTimeout),
+    /// counted in [`Stats::dropped_connections`]); `None` keeps idle connections
     /// forever. Without it, [`max_connections`](Self::max_connections)
     /// peers that connect and stall (sending half a frame, or nothing) lock
     /// every other TCP client out.
