@@ -414,6 +414,7 @@ impl Error {
 
     #[cfg(feature = "std")]
     /// [`Error::IdleTimeout`] for a connection idle longer than `limit`.
+    #[cfg(feature = "transport")]
     #[cold]
     #[cfg(feature = "transport")]
     pub(crate) fn idle_timeout(limit: Duration) -> Self {
@@ -424,6 +425,7 @@ impl Error {
 
     #[cfg(feature = "std")]
     /// [`Error::FrameTimeout`] for a frame unfinished after `limit`.
+    #[cfg(feature = "transport")]
     #[cold]
     #[cfg(feature = "transport")]
     pub(crate) fn frame_timeout(limit: Duration) -> Self {
