@@ -30,7 +30,7 @@
 //!
 //! let mut client = UdpClient::new(addr)?;
 //! client.send_message("/hello", &("ho", 3))?;
-//! let (reply, _from) = client.recv(Duration::from_secs(5))?.expect("a reply");
+//! let (reply, _from) = client.recv_from(Duration::from_secs(5))?.expect("a reply");
 //! assert_eq!(reply, Packet::Message(Message::new("/greeting").arg("hohoho")));
 //!
 //! handle.stop()?;

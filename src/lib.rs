@@ -98,15 +98,18 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+extern crate alloc;
+
 pub mod address;
 mod args;
 mod bundle;
 mod de;
 pub mod dispatch;
 pub mod error;
+pub mod framing;
 mod message;
 mod ser;
-pub mod slip;
+#[cfg(feature = "transport")]
 pub mod transport;
 pub mod value;
 pub mod wire;
