@@ -27,7 +27,12 @@
 //! A packet that does not parse is reported on standard error (the
 //! dispatcher's error hook) and the dump goes on. `-r` writes each packet's
 //! raw bytes to standard output instead. `-L` (line buffering in liblo) is
-//! accepted and changes nothing.
+//! accepted and changes nothing. `-h` or `--help` prints the usage.
+//!
+//! A mistake on the command line is reported with the usage and exit
+//! status 2; an address that cannot be bound is named, with exit status 1.
+//! The URL and port rules and the messages are shared with `oscsend`
+//! (examples/tools/cli.rs).
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
@@ -40,16 +45,17 @@ use osc_serde::dispatch::Context;
 use osc_serde::transport::{FrameDecoder, Server, DEFAULT_MAX_FRAME, MAX_DATAGRAM};
 use osc_serde::{Dispatcher, Message, TimeTag};
 
-const USAGE: &str = "usage: oscdump [-r] [-L] PORT | osc.udp://[HOST]:PORT | osc.tcp://[HOST]:PORT";
+#[path = "tools/cli.rs"]
+mod cli;
+use cli::{Protocol, Tool, Url};
+
+const TOOL: Tool = Tool {
+    name: "oscdump",
+    usage: "usage: oscdump [-r] [-L] PORT | osc.udp://[HOST]:PORT | osc.tcp://[HOST]:PORT",
+};
 /// Open TCP connections served at once in raw mode; further ones are
 /// closed at once.
 const MAX_RAW_CONNECTIONS: usize = 64;
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Protocol {
-    Udp,
-    Tcp,
-}
 
 fn main() -> ExitCode {
     let mut raw = false;
@@ -58,60 +64,60 @@ fn main() -> ExitCode {
         match arg.as_str() {
             "-r" => raw = true,
             "-L" => {}
+            _ if cli::is_help(&arg) => return TOOL.help(),
             _ if endpoint.is_none() && !arg.starts_with('-') => endpoint = Some(arg),
-            _ => {
-                eprintln!("oscdump: unexpected argument {arg:?}\n{USAGE}");
-                return ExitCode::from(2);
-            }
+            _ => return TOOL.usage_error(format!("unexpected argument {arg:?}")),
         }
     }
     let Some(endpoint) = endpoint else {
-        eprintln!("oscdump: missing PORT or URL\n{USAGE}");
-        return ExitCode::from(2);
+        return TOOL.usage_error("missing PORT or URL");
     };
-    let (protocol, bind) = match parse_endpoint(&endpoint) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            eprintln!("oscdump: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let url = match parse_endpoint(&endpoint) {
+        Ok(url) => url,
+        Err(e) => return TOOL.usage_error(e),
     };
-    let result = match (raw, protocol) {
-        (false, _) => dump(protocol, &bind),
-        (true, Protocol::Udp) => raw_udp(&bind).map_err(Into::into),
-        (true, Protocol::Tcp) => raw_tcp(&bind).map_err(Into::into),
+    let result = match (raw, url.protocol) {
+        (false, _) => dump(&url),
+        (true, Protocol::Udp) => raw_udp(&url),
+        (true, Protocol::Tcp) => raw_tcp(&url),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("oscdump: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => TOOL.failure(e),
     }
 }
 
-/// `PORT`, `osc.udp://[HOST]:PORT` or `osc.tcp://[HOST]:PORT`.
-fn parse_endpoint(text: &str) -> Result<(Protocol, String), String> {
-    let (protocol, hostport) = if let Some(rest) = text.strip_prefix("osc.udp://") {
-        (Protocol::Udp, rest)
-    } else if let Some(rest) = text.strip_prefix("osc.tcp://") {
-        (Protocol::Tcp, rest)
-    } else if text.contains("://") {
-        return Err(format!("unsupported URL {text:?}"));
-    } else {
-        (Protocol::Udp, text)
-    };
-    let (host, port) = hostport.rsplit_once(':').unwrap_or(("", hostport));
-    let port: u16 = port
-        .trim_end_matches('/')
-        .parse()
-        .map_err(|_| format!("bad port in {text:?}"))?;
-    let host = if host.is_empty() { "0.0.0.0" } else { host };
-    Ok((protocol, format!("{host}:{port}")))
+/// `PORT` (UDP, every interface), `osc.udp://[HOST]:PORT` or
+/// `osc.tcp://[HOST]:PORT`.
+fn parse_endpoint(text: &str) -> Result<Url, String> {
+    Ok(match cli::parse_url(text)? {
+        Some(url) => url,
+        None => Url {
+            protocol: Protocol::Udp,
+            host: String::new(),
+            port: cli::parse_port(text)?,
+        },
+    })
+}
+
+/// Where a server for `url` binds: its host, or every interface.
+fn bind_addr(url: &Url) -> String {
+    url.socket_addr("0.0.0.0")
+}
+
+/// The error for a socket that could not be bound, naming the address (in
+/// the crate's words for both the server and the raw `-r` sockets).
+fn cannot_listen(url: &Url, e: impl Into<osc_serde::Error>) -> String {
+    let e = e.into();
+    format!(
+        "cannot listen on {}://{}: {e}",
+        url.protocol.scheme(),
+        bind_addr(url)
+    )
 }
 
 /// Serves until killed, printing a line per message.
-fn dump(protocol: Protocol, bind: &str) -> osc_serde::Result<()> {
+fn dump(url: &Url) -> Result<(), String> {
     let mut dispatcher = Dispatcher::new();
     dispatcher.set_default_with_context(|ctx: &Context, message: Message| {
         // The bundle's time tag, or the time of receipt when there is none.
@@ -125,13 +131,15 @@ fn dump(protocol: Protocol, bind: &str) -> osc_serde::Result<()> {
         }
     });
     dispatcher.on_error(|report| eprintln!("oscdump: {report}"));
-    let mut server = Server::new(dispatcher)?;
-    let (scheme, local) = match protocol {
-        Protocol::Udp => ("osc.udp", server.bind_udp(bind)?),
-        Protocol::Tcp => ("osc.tcp", server.listen_tcp(bind)?),
-    };
-    eprintln!("oscdump: listening on {scheme}://{local}");
-    server.run()
+    let mut server = Server::new(dispatcher).map_err(|e| e.to_string())?;
+    let bind = bind_addr(url);
+    let local = match url.protocol {
+        Protocol::Udp => server.bind_udp(bind.as_str()),
+        Protocol::Tcp => server.listen_tcp(bind.as_str()),
+    }
+    .map_err(|e| cannot_listen(url, e))?;
+    eprintln!("oscdump: listening on {}://{local}", url.protocol.scheme());
+    server.run().map_err(|e| e.to_string())
 }
 
 /// Prints `SSSSSSSS.FFFFFFFF /path TYPES ARGS...`, as liblo's `oscdump`
@@ -149,8 +157,12 @@ fn write_raw(packet: &[u8]) -> io::Result<()> {
 }
 
 /// `-r` over UDP: each datagram's bytes, unparsed.
-fn raw_udp(bind: &str) -> io::Result<()> {
-    let socket = UdpSocket::bind(bind)?;
+fn raw_udp(url: &Url) -> Result<(), String> {
+    let socket = UdpSocket::bind(bind_addr(url)).map_err(|e| cannot_listen(url, e))?;
+    raw_udp_loop(socket).map_err(|e| e.to_string())
+}
+
+fn raw_udp_loop(socket: UdpSocket) -> io::Result<()> {
     eprintln!("oscdump: listening on osc.udp://{}", socket.local_addr()?);
     let mut buf = vec![0u8; MAX_DATAGRAM];
     loop {
@@ -160,8 +172,12 @@ fn raw_udp(bind: &str) -> io::Result<()> {
 }
 
 /// `-r` over TCP: each frame's bytes, unparsed, a thread per connection.
-fn raw_tcp(bind: &str) -> io::Result<()> {
-    let listener = TcpListener::bind(bind)?;
+fn raw_tcp(url: &Url) -> Result<(), String> {
+    let listener = TcpListener::bind(bind_addr(url)).map_err(|e| cannot_listen(url, e))?;
+    raw_tcp_loop(listener).map_err(|e| e.to_string())
+}
+
+fn raw_tcp_loop(listener: TcpListener) -> io::Result<()> {
     eprintln!("oscdump: listening on osc.tcp://{}", listener.local_addr()?);
     let open = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
