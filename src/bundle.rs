@@ -4,8 +4,10 @@
 //! A bundle is `#bundle\0`, a time tag, then elements, each an int32 size
 //! followed by a message or a nested bundle of that size.
 
+use std::fmt;
+
 use crate::args::MAX_DEPTH;
-use crate::error::{Error, Result};
+use crate::error::{count, Error, Result, Unsupported};
 use crate::message::{encode_helpers, Message, MessageRef};
 use crate::value::TimeTag;
 use crate::wire;
@@ -34,6 +36,44 @@ pub enum Packet {
     Message(Message),
     /// A bundle of packets with a time tag.
     Bundle(Bundle),
+}
+
+impl fmt::Display for Packet {
+    /// A message as [`Message`]'s `Display` writes it; a bundle as
+    /// `#bundle TIMETAG [element; element …]`, nested bundles alike, all on
+    /// one line (for logs).
+    ///
+    /// ```
+    /// use osc_serde::{Bundle, Message, Packet, TimeTag};
+    ///
+    /// let bundle = Bundle::new(TimeTag::IMMEDIATE)
+    ///     .message(Message::new("/a").arg(1))
+    ///     .message(Message::new("/b").arg("x").arg(0.5f32));
+    /// assert_eq!(
+    ///     Packet::Bundle(bundle).to_string(),
+    ///     r#"#bundle 00000000.00000001 [/a i 1; /b sf "x" 0.500000]"#
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Packet::Message(m) => m.fmt(f),
+            Packet::Bundle(b) => b.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for Bundle {
+    /// `#bundle TIMETAG [element; element …]`: see [`Packet`]'s `Display`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#bundle {} [", self.timetag)?;
+        for (i, element) in self.content.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            element.fmt(f)?;
+        }
+        f.write_str("]")
+    }
 }
 
 /// A time-tagged group of packets, to be applied together.
@@ -78,7 +118,7 @@ impl Bundle {
         // Refuse a message from its first byte, before decoding any of it.
         match PacketRef::from_bytes(bytes)? {
             PacketRef::Bundle(b) => b.to_bundle(),
-            PacketRef::Message(_) => Err(Error::NotAPacket),
+            PacketRef::Message(_) => Err(Error::NotABundle),
         }
     }
 
@@ -106,7 +146,7 @@ impl Bundle {
                 Packet::Bundle(b) => b.encode_at_depth(out, depth + 1)?,
             }
             let size = i32::try_from(out.len() - size_at - 4)
-                .map_err(|_| Error::Unsupported("a bundle element over 2 GiB"))?;
+                .map_err(|_| Error::Unsupported(Unsupported::HugeElement))?;
             out[size_at..size_at + 4].copy_from_slice(&size.to_be_bytes());
         }
         Ok(())
@@ -218,6 +258,9 @@ impl<'a> BundleRef<'a> {
         if depth > MAX_DEPTH {
             return Err(Error::TooDeep { max: MAX_DEPTH });
         }
+        if bytes.first() == Some(&b'/') {
+            return Err(Error::NotABundle);
+        }
         let mut rest = bytes;
         if wire::take(&mut rest, 8)? != BUNDLE_TAG {
             return Err(Error::NotAPacket);
@@ -298,8 +341,8 @@ impl<'a> Elements<'a> {
         // Not `ok_or`: building the error eagerly costs on every element.
         let Some(len) = usize::try_from(size).ok().filter(|&n| n <= self.rest.len()) else {
             return Err(Error::BadLength {
-                length: size.into(),
-                remaining: self.rest.len(),
+                length: size,
+                remaining: count(self.rest.len()),
             });
         };
         if len % 4 != 0 {

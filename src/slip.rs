@@ -77,7 +77,7 @@ pub fn decode(frame: &[u8]) -> Result<Vec<u8>> {
     if decoder.feed(&mut input)? {
         let rest = input.iter().filter(|&&b| b != END).count();
         if rest != 0 {
-            return Err(Error::TrailingBytes(rest));
+            return Err(Error::TrailingBytes(crate::error::count(rest)));
         }
     } else if decoder.escaped {
         return Err(Error::end(1, 0));
@@ -252,7 +252,7 @@ impl Decoder {
         if size > self.max {
             self.fail(false);
             return Err(Error::FrameTooLarge {
-                size,
+                size: crate::error::count(size),
                 max: self.max,
             });
         }

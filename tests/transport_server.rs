@@ -483,10 +483,11 @@ fn worker_pool_runs_senders_in_parallel_and_keeps_each_in_order() {
 }
 
 #[test]
-fn spawning_a_server_without_sockets_fails() {
-    let server = Server::new(Dispatcher::new()).unwrap();
+fn running_or_spawning_a_server_without_sockets_fails() {
+    let mut server = Server::new(Dispatcher::new()).unwrap();
+    assert!(matches!(server.run(), Err(osc_serde::Error::NoSocket)));
     assert_eq!(
         server.spawn().unwrap_err().to_string(),
-        "I/O error: the server has no socket"
+        "the server has no socket or listener to serve"
     );
 }

@@ -103,7 +103,7 @@ impl Framing {
                 let Ok(size) = i32::try_from(size) else {
                     out.truncate(start);
                     return Err(Error::FrameTooLarge {
-                        size,
+                        size: crate::error::count(size),
                         max: i32::MAX as usize,
                     });
                 };
@@ -175,7 +175,7 @@ impl LengthDecoder {
                     .ok()
                     .filter(|&s| s <= self.max)
                     .ok_or(Error::FrameTooLarge {
-                        size: claimed as u32 as usize,
+                        size: claimed as u32,
                         max: self.max,
                     })?;
                 self.size = Some(size);

@@ -21,9 +21,9 @@ pub use udp::{UdpClient, MAX_DATAGRAM};
 /// The first address `addr` resolves to (the clients and the server take
 /// anything `ToSocketAddrs`).
 pub(crate) fn resolve(addr: impl ToSocketAddrs) -> crate::Result<SocketAddr> {
-    addr.to_socket_addrs()?.next().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing").into()
-    })
+    addr.to_socket_addrs()?
+        .next()
+        .ok_or(crate::Error::AddressResolvedToNothing)
 }
 
 /// Whether a blocking read with a timeout ran out of time (the kind differs
@@ -50,6 +50,11 @@ macro_rules! send_methods {
             /// Sends a message to `address` whose arguments are `args`: one
             /// value is one argument, a sequence or tuple gives one argument
             /// per item, `()` none (python-osc's `send_message`).
+            ///
+            /// Floats: a Rust float literal is an `f64` and goes out as `d`;
+            /// python-osc sends `f`, and Pure Data, TouchOSC, VRChat and most
+            /// receivers expect `f`. Send `f` with an `f32`:
+            /// `send_message("/filter", &0.5f32)`.
             pub fn send_message<T: serde::Serialize + ?Sized>(
                 &mut self,
                 address: &str,
