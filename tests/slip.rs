@@ -4,22 +4,19 @@
 use osc_serde::slip::{self, Decoder, END, ESC, ESC_END, ESC_ESC};
 use osc_serde::Error;
 
-type Got = Vec<Result<Vec<u8>, String>>;
+mod common;
+use common::{decode_chunks as run, ChunkDecoder, Got};
 
-/// Feeds `chunks` in order and collects frames and errors.
-fn run(decoder: &mut Decoder, chunks: &[&[u8]]) -> Got {
-    let mut out = Vec::new();
-    for chunk in chunks {
-        let mut input = *chunk;
-        loop {
-            match decoder.decode(&mut input) {
-                Ok(Some(frame)) => out.push(Ok(frame.to_vec())),
-                Ok(None) => break,
-                Err(e) => out.push(Err(e.to_string())),
-            }
-        }
+impl ChunkDecoder for Decoder {
+    fn next_frame(&mut self, input: &mut &[u8]) -> Result<Option<Vec<u8>>, String> {
+        self.decode(input)
+            .map(|frame| frame.map(<[u8]>::to_vec))
+            .map_err(|e| e.to_string())
     }
-    out
+
+    fn goes_on_after_error(&self) -> bool {
+        true // the next END starts a new frame
+    }
 }
 
 fn frames(list: &[&[u8]]) -> Got {

@@ -4,27 +4,19 @@
 use osc_serde::transport::{FrameDecoder, Framing, LengthDecoder};
 use osc_serde::Error;
 
-type Got = Vec<Result<Vec<u8>, String>>;
+mod common;
+use common::{decode_chunks as run, ChunkDecoder, Got};
 
-fn run(decoder: &mut FrameDecoder, chunks: &[&[u8]]) -> Got {
-    let mut out = Vec::new();
-    for chunk in chunks {
-        let mut input = *chunk;
-        loop {
-            match decoder.decode(&mut input) {
-                Ok(Some(frame)) => out.push(Ok(frame.to_vec())),
-                Ok(None) => break,
-                Err(e) => {
-                    out.push(Err(e.to_string()));
-                    // A length stream cannot resynchronise: stop as a server would.
-                    if decoder.framing() == Some(Framing::Length) {
-                        return out;
-                    }
-                }
-            }
-        }
+impl ChunkDecoder for FrameDecoder {
+    fn next_frame(&mut self, input: &mut &[u8]) -> Result<Option<Vec<u8>>, String> {
+        self.decode(input)
+            .map(|frame| frame.map(<[u8]>::to_vec))
+            .map_err(|e| e.to_string())
     }
-    out
+
+    fn goes_on_after_error(&self) -> bool {
+        self.framing() != Some(Framing::Length)
+    }
 }
 
 fn packets() -> Vec<Vec<u8>> {
