@@ -136,7 +136,7 @@ fn oscsend_refuses_bad_input_with_a_clear_error_and_sends_nothing() {
         ),
         (
             &["-", "a", "i", "1"],
-            "invalid OSC address pattern \"a\": a pattern starts with '/'",
+            "invalid OSC address pattern \"a\": it does not start with '/'",
         ),
         (&["-"], "missing OSC address"),
         (&[], "missing destination"),
