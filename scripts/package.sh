@@ -29,7 +29,10 @@ fi
 crate=$(ls -t target/package/osc-serde-*.crate | head -n 1)
 rm -rf "$dir"
 mkdir -p "$dir"
-tar -xzf "$crate" -C "$dir"
+# -m: the files get the time of extraction, not the archive's: cargo judges
+# a path crate's freshness by mtimes, and an older copy could otherwise be
+# taken as already built by an earlier run.
+tar -xzmf "$crate" -C "$dir"
 unpacked="$dir/$(basename "$crate" .crate)"
 echo "package.sh: $crate ($(wc -c <"$crate") bytes, $(tar -tzf "$crate" | wc -l) files) -> $unpacked" >&2
 realpath "$unpacked"
