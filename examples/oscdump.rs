@@ -26,24 +26,22 @@
 //!
 //! A packet that does not parse is reported on standard error (the
 //! dispatcher's error hook) and the dump goes on. `-r` writes each packet's
-//! raw bytes to standard output instead. `-L` (line buffering in liblo) is
-//! accepted and changes nothing. `-h` or `--help` prints the usage.
+//! raw bytes to standard output instead: the same server hands them to a
+//! [`PacketSink`] that writes them, unparsed. `-L` (line buffering in
+//! liblo) is accepted and changes nothing. `-h` or `--help` prints the
+//! usage.
 //!
 //! A mistake on the command line is reported with the usage and exit
 //! status 2; an address that cannot be bound is named, with exit status 1.
 //! The URL and port rules and the messages are shared with `oscsend`
 //! (examples/tools/cli.rs).
 
-use std::io::{self, Read, Write};
-use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::io::{self, Write};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::thread;
 
 use osc_serde::dispatch::Context;
-use osc_serde::transport::{FrameDecoder, Server, DEFAULT_MAX_FRAME, MAX_DATAGRAM};
-use osc_serde::{Dispatcher, Message, TimeTag};
+use osc_serde::transport::{PacketSink, Server};
+use osc_serde::{Dispatcher, Message, Origin, Responder, TimeTag};
 
 #[path = "tools/cli.rs"]
 mod cli;
@@ -53,9 +51,6 @@ const TOOL: Tool = Tool {
     name: "oscdump",
     usage: "usage: oscdump [-r] [-L] PORT | osc.udp://[HOST]:PORT | osc.tcp://[HOST]:PORT",
 };
-/// Open TCP connections served at once in raw mode; further ones are
-/// closed at once.
-const MAX_RAW_CONNECTIONS: usize = 64;
 
 fn main() -> ExitCode {
     let mut raw = false;
@@ -76,10 +71,10 @@ fn main() -> ExitCode {
         Ok(url) => url,
         Err(e) => return TOOL.usage_error(e),
     };
-    let result = match (raw, url.protocol) {
-        (false, _) => dump(&url),
-        (true, Protocol::Udp) => raw_udp(&url),
-        (true, Protocol::Tcp) => raw_tcp(&url),
+    let result = if raw {
+        serve(RawDump::default(), &url)
+    } else {
+        serve(dispatcher(), &url)
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -100,24 +95,23 @@ fn parse_endpoint(text: &str) -> Result<Url, String> {
     })
 }
 
-/// Where a server for `url` binds: its host, or every interface.
-fn bind_addr(url: &Url) -> String {
-    url.socket_addr("0.0.0.0")
+/// Serves until killed, handing every packet to `sink`. A socket that
+/// cannot be bound is reported naming the address.
+fn serve(sink: impl PacketSink, url: &Url) -> Result<(), String> {
+    let mut server = Server::new(sink).map_err(|e| e.to_string())?;
+    // The URL's host, or every interface.
+    let bind = url.socket_addr("0.0.0.0");
+    let local = match url.protocol {
+        Protocol::Udp => server.bind_udp(bind.as_str()),
+        Protocol::Tcp => server.listen_tcp(bind.as_str()),
+    }
+    .map_err(|e| format!("cannot listen on {}://{bind}: {e}", url.protocol.scheme()))?;
+    eprintln!("oscdump: listening on {}://{local}", url.protocol.scheme());
+    server.run().map_err(|e| e.to_string())
 }
 
-/// The error for a socket that could not be bound, naming the address (in
-/// the crate's words for both the server and the raw `-r` sockets).
-fn cannot_listen(url: &Url, e: impl Into<osc_serde::Error>) -> String {
-    let e = e.into();
-    format!(
-        "cannot listen on {}://{}: {e}",
-        url.protocol.scheme(),
-        bind_addr(url)
-    )
-}
-
-/// Serves until killed, printing a line per message.
-fn dump(url: &Url) -> Result<(), String> {
+/// A dispatcher printing a line per message.
+fn dispatcher() -> Dispatcher {
     let mut dispatcher = Dispatcher::new();
     dispatcher.set_default_with_context(|ctx: &Context, message: Message| {
         // The bundle's time tag, or the time of receipt when there is none.
@@ -131,15 +125,7 @@ fn dump(url: &Url) -> Result<(), String> {
         }
     });
     dispatcher.on_error(|report| eprintln!("oscdump: {report}"));
-    let mut server = Server::new(dispatcher).map_err(|e| e.to_string())?;
-    let bind = bind_addr(url);
-    let local = match url.protocol {
-        Protocol::Udp => server.bind_udp(bind.as_str()),
-        Protocol::Tcp => server.listen_tcp(bind.as_str()),
-    }
-    .map_err(|e| cannot_listen(url, e))?;
-    eprintln!("oscdump: listening on {}://{local}", url.protocol.scheme());
-    server.run().map_err(|e| e.to_string())
+    dispatcher
 }
 
 /// Prints `SSSSSSSS.FFFFFFFF /path TYPES ARGS...`, as liblo's `oscdump`
@@ -150,65 +136,31 @@ fn print_line(when: TimeTag, message: &Message) -> io::Result<()> {
     out.flush()
 }
 
-fn write_raw(packet: &[u8]) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    out.write_all(packet)?;
-    out.flush()
+/// `-r`: each datagram's or frame's bytes, unparsed, through the same
+/// server (its limits and framing detection) without a dispatcher.
+#[derive(Debug, Default)]
+struct RawDump {
+    errors: u64,
 }
 
-/// `-r` over UDP: each datagram's bytes, unparsed.
-fn raw_udp(url: &Url) -> Result<(), String> {
-    let socket = UdpSocket::bind(bind_addr(url)).map_err(|e| cannot_listen(url, e))?;
-    raw_udp_loop(socket).map_err(|e| e.to_string())
-}
-
-fn raw_udp_loop(socket: UdpSocket) -> io::Result<()> {
-    eprintln!("oscdump: listening on osc.udp://{}", socket.local_addr()?);
-    let mut buf = vec![0u8; MAX_DATAGRAM];
-    loop {
-        let (len, _) = socket.recv_from(&mut buf)?;
-        write_raw(&buf[..len])?;
+impl PacketSink for RawDump {
+    fn packet(&mut self, packet: &[u8], _origin: Origin, _responder: &mut dyn Responder) {
+        let mut out = io::stdout().lock();
+        if out.write_all(packet).and_then(|()| out.flush()).is_err() {
+            // Standard output is gone (e.g. a closed pipe): nothing to do.
+            std::process::exit(0);
+        }
     }
-}
 
-/// `-r` over TCP: each frame's bytes, unparsed, a thread per connection.
-fn raw_tcp(url: &Url) -> Result<(), String> {
-    let listener = TcpListener::bind(bind_addr(url)).map_err(|e| cannot_listen(url, e))?;
-    raw_tcp_loop(listener).map_err(|e| e.to_string())
-}
-
-fn raw_tcp_loop(listener: TcpListener) -> io::Result<()> {
-    eprintln!("oscdump: listening on osc.tcp://{}", listener.local_addr()?);
-    let open = Arc::new(AtomicUsize::new(0));
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        if open.fetch_add(1, Ordering::SeqCst) >= MAX_RAW_CONNECTIONS {
-            open.fetch_sub(1, Ordering::SeqCst);
-            eprintln!("oscdump: too many connections, closing a new one");
-            continue;
+    fn report_error(&mut self, error: &osc_serde::Error, origin: Option<&Origin>) {
+        self.errors += 1;
+        match origin.and_then(|o| o.peer) {
+            Some(peer) => eprintln!("oscdump: {error} (from {peer})"),
+            None => eprintln!("oscdump: {error}"),
         }
-        let open = Arc::clone(&open);
-        thread::spawn(move || {
-            if let Err(e) = raw_connection(stream) {
-                eprintln!("oscdump: {e}");
-            }
-            open.fetch_sub(1, Ordering::SeqCst);
-        });
     }
-    Ok(())
-}
 
-fn raw_connection(mut stream: TcpStream) -> osc_serde::Result<()> {
-    let mut decoder = FrameDecoder::detect(DEFAULT_MAX_FRAME);
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = stream.read(&mut buf)?;
-        if n == 0 {
-            return Ok(());
-        }
-        let mut input = &buf[..n];
-        while let Some(frame) = decoder.decode(&mut input)? {
-            write_raw(frame)?;
-        }
+    fn error_count(&self) -> u64 {
+        self.errors
     }
 }

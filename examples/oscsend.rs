@@ -39,7 +39,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use osc_serde::transport::{Framing, TcpClient, UdpClient};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{TcpClient, UdpClient};
 use osc_serde::{Color, Message, Midi, Pattern, TimeTag, Value};
 
 #[path = "tools/cli.rs"]

@@ -4,7 +4,7 @@
 //! A bundle is `#bundle\0`, a time tag, then elements, each an int32 size
 //! followed by a message or a nested bundle of that size.
 
-use std::fmt;
+use core::fmt;
 
 use crate::args::MAX_DEPTH;
 use crate::error::{count, Error, Result, Unsupported};
@@ -36,44 +36,6 @@ pub enum Packet {
     Message(Message),
     /// A bundle of packets with a time tag.
     Bundle(Bundle),
-}
-
-impl fmt::Display for Packet {
-    /// A message as [`Message`]'s `Display` writes it; a bundle as
-    /// `#bundle TIMETAG [element; element …]`, nested bundles alike, all on
-    /// one line (for logs).
-    ///
-    /// ```
-    /// use osc_serde::{Bundle, Message, Packet, TimeTag};
-    ///
-    /// let bundle = Bundle::new(TimeTag::IMMEDIATE)
-    ///     .message(Message::new("/a").arg(1))
-    ///     .message(Message::new("/b").arg("x").arg(0.5f32));
-    /// assert_eq!(
-    ///     Packet::Bundle(bundle).to_string(),
-    ///     r#"#bundle 00000000.00000001 [/a i 1; /b sf "x" 0.500000]"#
-    /// );
-    /// ```
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Packet::Message(m) => m.fmt(f),
-            Packet::Bundle(b) => b.fmt(f),
-        }
-    }
-}
-
-impl fmt::Display for Bundle {
-    /// `#bundle TIMETAG [element; element …]`: see [`Packet`]'s `Display`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#bundle {} [", self.timetag)?;
-        for (i, element) in self.content.iter().enumerate() {
-            if i > 0 {
-                f.write_str("; ")?;
-            }
-            element.fmt(f)?;
-        }
-        f.write_str("]")
-    }
 }
 
 /// A time-tagged group of packets, to be applied together.
@@ -181,6 +143,46 @@ impl From<Message> for Packet {
 impl From<Bundle> for Packet {
     fn from(b: Bundle) -> Packet {
         Packet::Bundle(b)
+    }
+}
+
+impl fmt::Display for Packet {
+    /// A message as [`Message`]'s `Display` prints it; a bundle as
+    /// `#bundle TIMETAG [ELEMENT, ELEMENT, …]`.
+    ///
+    /// ```
+    /// use osc_serde::{Bundle, Message, Packet, TimeTag};
+    ///
+    /// let packet = Packet::from(
+    ///     Bundle::new(TimeTag::IMMEDIATE)
+    ///         .message(Message::new("/a").arg(1))
+    ///         .bundle(Bundle::new(TimeTag::new(5, 0)).message(Message::new("/b").arg("x"))),
+    /// );
+    /// assert_eq!(
+    ///     packet.to_string(),
+    ///     "#bundle 00000000.00000001 [/a i 1, #bundle 00000005.00000000 [/b s \"x\"]]"
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Packet::Message(message) => message.fmt(f),
+            Packet::Bundle(bundle) => bundle.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for Bundle {
+    /// `#bundle TIMETAG [ELEMENT, ELEMENT, …]`, the elements as
+    /// [`Packet`]'s `Display` prints them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#bundle {} [", self.timetag)?;
+        for (i, element) in self.content.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            element.fmt(f)?;
+        }
+        f.write_str("]")
     }
 }
 

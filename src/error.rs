@@ -401,6 +401,7 @@ impl Error {
 
     /// [`Error::IdleTimeout`] for a connection idle longer than `limit`.
     #[cold]
+    #[cfg(feature = "transport")]
     pub(crate) fn idle_timeout(limit: Duration) -> Self {
         Error::IdleTimeout {
             limit_ms: millis(limit),
@@ -409,6 +410,7 @@ impl Error {
 
     /// [`Error::FrameTimeout`] for a frame unfinished after `limit`.
     #[cold]
+    #[cfg(feature = "transport")]
     pub(crate) fn frame_timeout(limit: Duration) -> Self {
         Error::FrameTimeout {
             limit_ms: millis(limit),

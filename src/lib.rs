@@ -37,10 +37,15 @@
 //! and read replies. A handler's return value goes back to the sender:
 //!
 //! ```
-//! use osc_serde::transport::{Framing, Server, TcpClient, UdpClient};
-//! use osc_serde::{Context, Dispatcher, Message, Packet};
+//! use osc_serde::framing::Framing;
+//! use osc_serde::transport::{Server, TcpClient, UdpClient};
+//! use osc_serde::{Context, Dispatcher, Message};
 //! use std::sync::mpsc;
 //! use std::time::Duration;
+//!
+//! #[derive(Debug, PartialEq, serde::Deserialize)]
+//! #[serde(rename = "/pong")] // decoding checks the address
+//! struct Pong(i32, bool);
 //!
 //! let (volumes, received) = mpsc::channel();
 //! let mut dispatcher = Dispatcher::new();
@@ -59,14 +64,14 @@
 //! assert_eq!(received.recv_timeout(Duration::from_secs(5)), Ok(0.5));
 //!
 //! client.send_message("/ping", &(41,))?;
-//! let (reply, _from) = client.recv(Duration::from_secs(5))?.expect("a reply");
-//! assert_eq!(reply, Packet::Message(Message::new("/pong").arg(42).arg(true)));
+//! let reply: Option<Pong> = client.recv_as(Duration::from_secs(5))?; // None: timed out
+//! assert_eq!(reply, Some(Pong(42, true)));
 //!
 //! // OSC 1.0 over TCP (a length before each packet); Framing::Slip is OSC 1.1.
 //! let mut tcp_client = TcpClient::connect_with(tcp, Framing::Length)?;
 //! tcp_client.send_message("/ping", &(1,))?;
-//! let reply = tcp_client.recv(Duration::from_secs(5))?.expect("a reply");
-//! assert_eq!(reply, Packet::Message(Message::new("/pong").arg(2).arg(true)));
+//! let reply: Option<Pong> = tcp_client.recv_as(Duration::from_secs(5))?;
+//! assert_eq!(reply, Some(Pong(2, true)));
 //!
 //! handle.stop()?;
 //! assert_eq!(handle.join()?.stats().errors, 0);
@@ -162,15 +167,18 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+extern crate alloc;
+
 pub mod address;
 mod args;
 mod bundle;
 mod de;
 pub mod dispatch;
 pub mod error;
+pub mod framing;
 mod message;
 mod ser;
-pub mod slip;
+#[cfg(feature = "transport")]
 pub mod transport;
 pub mod value;
 pub mod wire;

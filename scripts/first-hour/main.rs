@@ -8,8 +8,9 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use osc_serde::transport::{Framing, Server, TcpClient, UdpClient};
-use osc_serde::{Context, Deserialize, Dispatcher, Message, Packet, Serialize};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{Server, TcpClient, UdpClient};
+use osc_serde::{Context, Deserialize, Dispatcher, Message, Serialize};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -21,6 +22,12 @@ struct Freq {
     hz: f32,
     wave: String,
 }
+
+/// The server's reply, decoded straight into a type.
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(crate = "osc_serde::serde")]
+#[serde(rename = "/pong")]
+struct Pong(i32, bool);
 
 fn main() -> osc_serde::Result<()> {
     let (freqs, got_freq) = mpsc::channel();
@@ -56,16 +63,11 @@ fn main() -> osc_serde::Result<()> {
 
     // A reply, over UDP and over TCP in both framings.
     client.send_message("/ping", &(1,))?;
-    let (reply, _) = client.recv(WAIT)?.expect("a UDP reply");
-    assert_eq!(reply, Packet::Message(Message::new("/pong").arg(2).arg(true)));
+    assert_eq!(client.recv_as::<Pong>(WAIT)?, Some(Pong(2, true)));
     for (n, framing) in [(10, Framing::Length), (20, Framing::Slip)] {
         let mut tcp_client = TcpClient::connect_with(tcp, framing)?;
         tcp_client.send_message("/ping", &(n,))?;
-        let reply = tcp_client.recv(WAIT)?.expect("a TCP reply");
-        assert_eq!(
-            reply,
-            Packet::Message(Message::new("/pong").arg(n + 1).arg(true))
-        );
+        assert_eq!(tcp_client.recv_as::<Pong>(WAIT)?, Some(Pong(n + 1, true)));
         tcp_client.close()?;
     }
 

@@ -135,39 +135,3 @@ pub fn check_seeds(seeds: &[(PathBuf, Vec<u8>)], check: fn(&[u8]), at_least: usi
         assert!(result.is_ok(), "check failed on seed {}", path.display());
     }
 }
-
-/// What an incremental frame decoder yielded: each frame, or each error's
-/// message, in order.
-pub type Got = Vec<Result<Vec<u8>, String>>;
-
-/// An incremental frame decoder under test (SLIP's, or a stream framing's),
-/// as [`decode_chunks`] drives it.
-pub trait ChunkDecoder {
-    /// The next whole frame from `input` (advancing it), `None` once
-    /// `input` is used up.
-    fn next_frame(&mut self, input: &mut &[u8]) -> Result<Option<Vec<u8>>, String>;
-    /// Whether the stream can go on after an error (a length-prefixed one
-    /// cannot resynchronise, so a reader stops there, as a server does).
-    fn goes_on_after_error(&self) -> bool;
-}
-
-/// Feeds `chunks` to `decoder` in order, collecting frames and errors.
-pub fn decode_chunks(decoder: &mut impl ChunkDecoder, chunks: &[&[u8]]) -> Got {
-    let mut out = Vec::new();
-    for chunk in chunks {
-        let mut input = *chunk;
-        loop {
-            match decoder.next_frame(&mut input) {
-                Ok(Some(frame)) => out.push(Ok(frame)),
-                Ok(None) => break,
-                Err(e) => {
-                    out.push(Err(e));
-                    if !decoder.goes_on_after_error() {
-                        return out;
-                    }
-                }
-            }
-        }
-    }
-    out
-}
