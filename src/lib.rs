@@ -101,6 +101,8 @@ mod error;
 mod message;
 mod ser;
 pub mod slip;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 pub mod transport;
 pub mod value;
 pub mod wire;
