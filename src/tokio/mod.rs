@@ -40,7 +40,7 @@ mod tcp;
 mod udp;
 
 pub use codec::{FrameCodec, OscCodec};
-pub use server::{Server, ServerHandle, Stopper};
+pub use server::{Server, ServerHandle, Stopper, FLUSH_ON_CLOSE};
 pub use tcp::TcpClient;
 pub use udp::UdpClient;
 

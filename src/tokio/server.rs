@@ -1,47 +1,6 @@
 //! The async server: the [`Dispatcher`] served on tokio UDP sockets and
-//! TCP listeners, with the mio server's [`Limits`] and [`Stats`].
-//!
-//! # Tasks and the dispatcher
-//!
-//! Each UDP socket, each listener and each TCP connection is a task; one
-//! more task waits for the next future-timetagged bundle on a tokio timer.
-//! The dispatcher is `&mut` (handlers are `FnMut`), so the tasks share it
-//! behind a mutex, taken once per read (a datagram batch or a TCP read of
-//! up to 64 KiB, i.e. thousands of small frames) and never held across an
-//! `.await`. Replies are framed straight into the connection's output
-//! buffer while it is held, and written after it is released.
-//!
-//! # Ordering
-//!
-//! Handlers run one at a time, on whichever runtime thread holds the
-//! mutex: packets of one socket or one connection are dispatched in the
-//! order they arrived and their replies leave in the order the handlers
-//! made them; packets of different connections interleave in any order. A
-//! slow handler delays every other socket and connection (as on the mio
-//! server's loop thread) and occupies a runtime thread while it runs:
-//! hand slow work to `tokio::spawn` or `spawn_blocking` from the handler.
-//!
-//! # Limits
-//!
-//! [`Limits`] mean what they mean on the mio server: `max_datagram`,
-//! `max_frame`, `max_connections` (a connection over it is accepted and
-//! closed at once), `max_pending_output` (replies the peer does not read),
-//! `idle_timeout` and `frame_timeout` (a timer per connection, so a
-//! stalled connection is closed right when its time is up), and
-//! `read_budget` for UDP sockets. TCP reads need no budget: tokio's
-//! cooperative scheduling makes a connection that always has input yield
-//! to the others.
-//!
-//! # Stopping
-//!
-//! [`Stopper::stop`], [`ServerHandle::stop`] or the future given to
-//! [`Server::run_until`] stop the server gracefully: every task reads what
-//! the kernel already holds for it (a bounded amount, so a flooding peer
-//! cannot keep the server up), dispatches it along with the bundles due by
-//! then, writes the replies (waiting at most [`FLUSH_ON_CLOSE`] for a peer
-//! that does not read), and ends; then the server returns its dispatcher.
-//! Bundles still in the future are dropped with it (or kept in the returned
-//! dispatcher's queue).
+//! TCP listeners, with the mio server's [`Limits`] and [`Stats`]. How it
+//! works, orders and stops is documented on [`Server`].
 
 use std::future::Future;
 use std::io;
@@ -120,15 +79,57 @@ pub struct Stopper {
 
 impl Stopper {
     /// Makes the server dispatch everything it has already received, then
-    /// end (see [Stopping](self#stopping)).
+    /// end (see [Stopping](Server#stopping)).
     pub fn stop(&self) {
         self.flag.send_replace(true);
     }
 }
 
 /// An async OSC server: UDP sockets and TCP listeners served by tokio
-/// tasks, dispatching through a [`Dispatcher`]; see the [module docs](self)
-/// for its tasks, ordering, limits and stopping.
+/// tasks, dispatching through a [`Dispatcher`].
+///
+/// # Tasks and the dispatcher
+///
+/// Each UDP socket, each listener and each TCP connection is a task; one
+/// more task waits for the next future-timetagged bundle on a tokio timer.
+/// The dispatcher is `&mut` (handlers are `FnMut`), so the tasks share it
+/// behind a mutex, taken once per read (a datagram batch or a TCP read of
+/// up to 64 KiB, i.e. thousands of small frames) and never held across an
+/// `.await`. Replies are framed straight into the connection's output
+/// buffer while it is held, and written after it is released.
+///
+/// # Ordering
+///
+/// Handlers run one at a time, on whichever runtime thread holds the
+/// mutex: packets of one socket or one connection are dispatched in the
+/// order they arrived and their replies leave in the order the handlers
+/// made them; packets of different connections interleave in any order. A
+/// slow handler delays every other socket and connection (as on the mio
+/// server's loop thread) and occupies a runtime thread while it runs:
+/// hand slow work to `tokio::spawn` or `spawn_blocking` from the handler.
+///
+/// # Limits
+///
+/// [`Limits`] mean what they mean on the mio server: `max_datagram`,
+/// `max_frame`, `max_connections` (a connection over it is accepted and
+/// closed at once), `max_pending_output` (replies the peer does not read),
+/// `idle_timeout` and `frame_timeout` (a timer per connection, so a
+/// stalled connection is closed right when its time is up), and
+/// `read_budget` for UDP sockets. TCP reads need no budget: tokio's
+/// cooperative scheduling makes a connection that always has input yield
+/// to the others.
+///
+/// # Stopping
+///
+/// [`Stopper::stop`], [`ServerHandle::stop`] or the future given to
+/// [`Server::run_until`] stop the server gracefully: every task reads what
+/// the kernel already holds for it (a bounded amount, so a flooding peer
+/// cannot keep the server up), dispatches it along with the bundles due by
+/// then, writes the replies (waiting at most [`FLUSH_ON_CLOSE`] for a peer
+/// that does not read), and ends; then the server returns its dispatcher.
+/// Bundles still in the future stay queued in the returned dispatcher.
+///
+/// # Example
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -895,8 +896,11 @@ async fn serve_conn(
     tokio::pin!(timer);
     let end = loop {
         let deadline = conn.deadline(&limits);
+        // Activity only moves the deadline later: the timer is re-armed
+        // when it fires early (below) or must fire earlier, not on every
+        // read.
         if let Some(deadline) = deadline {
-            if deadline != timer.deadline() {
+            if timer.deadline() > deadline || timer.is_elapsed() {
                 timer.as_mut().reset(deadline);
             }
         }
@@ -916,7 +920,11 @@ async fn serve_conn(
                 },
                 Err(e) => break End::Failed(e.into()),
             },
-            () = &mut timer, if deadline.is_some() => break End::TimedOut,
+            () = &mut timer, if deadline.is_some() => {
+                if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                    break End::TimedOut;
+                }
+            }
         }
         if !conn.elsewhere.is_empty() {
             shared.route(std::mem::take(&mut conn.elsewhere)).await;
