@@ -51,10 +51,10 @@ const BLOCK: usize = 25;
 
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
-    let (rounds, tcp_messages) = if quick {
-        (200, 500_000)
+    let (rounds, tcp_messages, tcp_runs) = if quick {
+        (200, 300_000, 5)
     } else {
-        (2_000, 3_000_000)
+        (2_000, 1_000_000, 15)
     };
     let packet = osc_serde::to_vec(&FREQ).expect("encodes");
     println!("message: /synth/1/freq ifs ({} bytes)", packet.len());
@@ -69,11 +69,17 @@ fn main() {
         );
     }
 
-    println!("\nTCP throughput, one connection, {tcp_messages} messages");
+    println!(
+        "\nTCP throughput, one connection, {tcp_messages} messages (median of {tcp_runs} runs, taking turns)"
+    );
     for framing in [Framing::Length, Framing::Slip] {
-        let mio = tcp_mio(framing, tcp_messages);
-        let ours = tcp_async(framing, tcp_messages, false);
-        let all_async = tcp_async(framing, tcp_messages, true);
+        let mut rates: [Vec<f64>; 3] = Default::default();
+        for _ in 0..tcp_runs {
+            rates[0].push(tcp_mio(framing, tcp_messages));
+            rates[1].push(tcp_async(framing, tcp_messages, false));
+            rates[2].push(tcp_async(framing, tcp_messages, true));
+        }
+        let [mio, ours, all_async] = rates.map(median);
         println!(
             "  {:<6} mio Server {mio:>10.0} msg/s | tokio Server {ours:>10.0} msg/s ({:5.1}% of mio) | async client -> tokio Server {all_async:>10.0} msg/s",
             format!("{framing:?}"),
@@ -163,10 +169,12 @@ fn udp(packet: &[u8], rounds: usize) -> [f64; 3] {
         handle.stop();
         rt.block_on(handle.join()).expect("join");
     }
-    rates.map(|mut v| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    })
+    rates.map(median)
+}
+
+fn median(mut rates: Vec<f64>) -> f64 {
+    rates.sort_by(f64::total_cmp);
+    rates[rates.len() / 2]
 }
 
 /// The blocking client queueing `messages` into a connection to `addr`;

@@ -1,8 +1,9 @@
 //! Interoperability of the async side (cargo features `interop` and
-//! `tokio`): python-osc's clients and liblo's `oscsend` against our async
-//! server, and our async clients against python-osc's asyncio UDP server
-//! and its TCP server, over UDP and both TCP framings. Each test asserts
-//! the exact values seen on the far side.
+//! `tokio`): python-osc's clients (blocking and asyncio) and liblo's
+//! `oscsend` against our async server, and our async clients against
+//! python-osc's servers (`AsyncIOOSCUDPServer`, `AsyncOSCTCPServer` with
+//! its replies, the blocking TCP server), over UDP and both TCP framings.
+//! Each test asserts the exact values seen on the far side.
 //!
 //! Needs `OSC_PYTHON` pointing at a Python with python-osc and liblo-tools
 //! on `PATH` (scripts/interop.sh sets both up); fails if either is missing.
@@ -13,11 +14,11 @@ mod interop_support;
 use std::process::Command;
 use std::time::Duration;
 
-use interop_support::{liblo, run_python, start_python_server, WAIT};
+use interop_support::{free_port, liblo, run_python, start_python_server, WAIT};
 use osc_serde::dispatch::Context;
 use osc_serde::tokio::{Server, TcpClient, UdpClient};
 use osc_serde::transport::Framing;
-use osc_serde::{Bundle, Dispatcher, Message, TimeTag};
+use osc_serde::{Bundle, Dispatcher, Message, Packet, TimeTag};
 use tokio::sync::mpsc::unbounded_channel;
 use tokio::time::timeout;
 
@@ -89,6 +90,124 @@ async fn python_clients_get_our_async_servers_replies() {
     );
     let stats = handle.stats();
     assert_eq!((stats.packets, stats.errors), (5, 0));
+}
+
+/// python-osc's asyncio TCP client in modes 1.0 and 1.1: sends `/ping`
+/// and prints the reply.
+const ASYNC_TCP_CLIENT: &str = r#"
+import asyncio, sys
+from pythonosc.tcp_client import AsyncTCPClient
+from pythonosc.osc_message import OscMessage
+from pythonosc.osc_message_builder import OscMessageBuilder
+
+async def main():
+    for mode in ("1.0", "1.1"):
+        client = await AsyncTCPClient("127.0.0.1", int(sys.argv[1]), mode=mode)
+        m = OscMessageBuilder("/ping")
+        m.add_arg(1)
+        m.add_arg("async " + mode)
+        await client.send(m.build())
+        for frame in await client.receive(10):
+            reply = OscMessage(frame)
+            print(reply.address, repr(reply.params))
+        await client.close()
+
+asyncio.run(main())
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_asyncio_tcp_client_gets_our_async_servers_replies() {
+    let mut dispatcher = Dispatcher::new();
+    dispatcher
+        .map("/ping", |(n, via): (i32, String)| {
+            osc_serde::dispatch::Reply::to("/pong", (n + 1, via))
+        })
+        .unwrap();
+    let mut server = Server::new(dispatcher);
+    let tcp = server.listen_tcp("127.0.0.1:0").await.unwrap();
+    let _handle = server.spawn();
+    let port = tcp.port().to_string();
+    let printed = tokio::task::spawn_blocking(move || run_python(ASYNC_TCP_CLIENT, &[&port]))
+        .await
+        .unwrap();
+    assert_eq!(printed, "/pong [2, 'async 1.0']\n/pong [2, 'async 1.1']\n");
+}
+
+/// python-osc's `AsyncOSCTCPServer` in the mode given on the port given:
+/// prints the port, then `address repr(args)` for each of the first N
+/// messages, answering `/ping n` with `/pong n+1`.
+const ASYNC_TCP_SERVER: &str = r#"
+import asyncio, sys
+from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_tcp_server import AsyncOSCTCPServer
+
+port, mode, count = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+
+async def main():
+    done = asyncio.Event()
+    seen = []
+    def show(address, *args):
+        seen.append(address)
+        print(address, repr(list(args)), flush=True)
+        if len(seen) >= count:
+            done.set()
+    def ping(address, n):
+        return ("/pong", n + 1)
+    dispatcher = Dispatcher()
+    dispatcher.map("/ping", ping)
+    dispatcher.set_default_handler(show)
+    server = AsyncOSCTCPServer("127.0.0.1", port, dispatcher, mode=mode)
+    serving = asyncio.create_task(server.start())
+    print(port, flush=True)
+    await asyncio.wait_for(done.wait(), 10)
+    await asyncio.sleep(0.5)
+    serving.cancel()
+
+asyncio.run(main())
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_async_tcp_client_talks_both_ways_with_python_asyncio_tcp_server() {
+    for (framing, mode) in [(Framing::Length, "1.0"), (Framing::Slip, "1.1")] {
+        let port = free_port(true);
+        let count = TO_PYTHON.len().to_string();
+        let (mut server, _) =
+            start_python_server(ASYNC_TCP_SERVER, &[&port.to_string(), mode, &count]);
+        // The server listens once its task runs: try until it does.
+        let deadline = std::time::Instant::now() + WAIT;
+        let mut client = loop {
+            match TcpClient::connect_with(("127.0.0.1", port), framing).await {
+                Ok(client) => break client,
+                Err(e) => assert!(std::time::Instant::now() < deadline, "{e}"),
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        client.send_message("/ping", &41).await.unwrap();
+        let reply = client.recv(WAIT).await.unwrap().expect("a reply");
+        assert_eq!(
+            reply,
+            Packet::Message(Message::new("/pong").arg(42)),
+            "mode {mode}"
+        );
+        client
+            .send(&Note {
+                pitch: 60,
+                velocity: 0.5,
+                wave: "sine",
+            })
+            .await
+            .unwrap();
+        client
+            .send_message("/args", &(1, "two", 3.0f64))
+            .await
+            .unwrap();
+        client.send_bundle(&to_python_bundle()).await.unwrap();
+        let lines = tokio::task::spawn_blocking(move || server.lines(TO_PYTHON.len()))
+            .await
+            .unwrap();
+        assert_eq!(lines, TO_PYTHON, "mode {mode}");
+        client.close().await.unwrap();
+    }
 }
 
 /// python-osc's `AsyncIOOSCUDPServer` on asyncio: prints its port, then
