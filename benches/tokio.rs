@@ -21,8 +21,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use osc_serde::framing::Framing;
 use osc_serde::tokio::{Server, TcpClient as AsyncTcpClient};
-use osc_serde::transport::{self, Framing, TcpClient};
+use osc_serde::transport::{self, TcpClient};
 use osc_serde::Dispatcher;
 use tokio::runtime::Runtime;
 

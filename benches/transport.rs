@@ -20,7 +20,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use osc_serde::dispatch::Reply;
-use osc_serde::transport::{Framing, Server, TcpClient, UdpClient};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{Server, TcpClient, UdpClient};
 use osc_serde::Dispatcher;
 
 #[derive(serde::Serialize)]
@@ -274,7 +275,7 @@ fn ping_pong_udp(pings: usize) -> (f64, f64) {
         let mut client = UdpClient::new(addr).expect("client");
         Box::new(move |i| {
             client.send_message("/ping", &i).expect("send");
-            client.recv_bytes(WAIT).expect("recv").expect("a pong");
+            client.recv_bytes_from(WAIT).expect("recv").expect("a pong");
         })
     })
 }
@@ -286,7 +287,7 @@ fn ping_pong_tcp(framing: Framing, pings: usize) -> (f64, f64) {
         let mut client = TcpClient::connect_with(addr, framing).expect("client");
         Box::new(move |i| {
             client.send_message("/ping", &i).expect("send");
-            client.recv_frame(WAIT).expect("recv").expect("a pong");
+            client.recv_bytes(WAIT).expect("recv").expect("a pong");
         })
     })
 }

@@ -37,7 +37,8 @@ use std::sync::Arc;
 use std::thread;
 
 use osc_serde::dispatch::Context;
-use osc_serde::transport::{FrameDecoder, Server, DEFAULT_MAX_FRAME, MAX_DATAGRAM};
+use osc_serde::framing::{FrameDecoder, StreamDecoder, DEFAULT_MAX_FRAME};
+use osc_serde::transport::{Server, MAX_DATAGRAM};
 use osc_serde::{Dispatcher, Message, TimeTag};
 
 const USAGE: &str = "usage: oscdump [-r] [-L] PORT | osc.udp://[HOST]:PORT | osc.tcp://[HOST]:PORT";

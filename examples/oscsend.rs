@@ -34,7 +34,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use osc_serde::transport::{Framing, TcpClient, UdpClient};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{TcpClient, UdpClient};
 use osc_serde::{Color, Message, Midi, TimeTag, Value};
 
 const USAGE: &str = "usage: oscsend [--framing slip|length] HOST PORT ADDRESS [TYPES [VALUES...]]

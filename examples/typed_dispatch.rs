@@ -8,7 +8,8 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use osc_serde::transport::{Framing, Server, TcpClient, UdpClient};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{Server, TcpClient, UdpClient};
 use osc_serde::{Bundle, Context, Dispatcher, Message, Packet, TimeTag};
 use serde::{Deserialize, Serialize};
 

@@ -24,7 +24,7 @@
 
 use std::fmt;
 
-use crate::error::{Error, Result};
+use crate::error::{AddressProblem, Detail, Error, Result};
 
 /// Characters that may not appear in a method name of an address.
 const RESERVED: &[char] = &[' ', '#', '*', ',', '/', '?', '[', ']', '{', '}'];
@@ -50,20 +50,18 @@ const STATE_BITS: usize = STATE_WORDS * 64;
 /// ```
 pub fn validate_address(address: &str) -> Result<()> {
     let invalid = |reason| Error::InvalidAddress {
-        address: address.to_owned(),
         reason,
+        address: Detail::new(address),
     };
     let rest = address
         .strip_prefix('/')
-        .ok_or_else(|| invalid("an address starts with '/'"))?;
+        .ok_or_else(|| invalid(AddressProblem::NoLeadingSlash))?;
     for part in rest.split('/') {
         if part.is_empty() {
-            return Err(invalid("empty method name (\"//\", or a trailing '/')"));
+            return Err(invalid(AddressProblem::EmptyMethodName));
         }
         if part.contains(RESERVED) {
-            return Err(invalid(
-                "a method name may not contain space # * , / ? [ ] { }",
-            ));
+            return Err(invalid(AddressProblem::ReservedCharacter));
         }
     }
     Ok(())
@@ -172,22 +170,22 @@ impl Pattern {
     /// braces, and a part over [`MAX_PART_STATES`] states.
     pub fn new(pattern: &str) -> Result<Pattern> {
         let invalid = |reason| Error::InvalidPattern {
-            pattern: pattern.to_owned(),
             reason,
+            pattern: Detail::new(pattern),
         };
         let rest = pattern
             .strip_prefix('/')
-            .ok_or_else(|| invalid("a pattern starts with '/'"))?;
+            .ok_or_else(|| invalid(AddressProblem::NoLeadingSlash))?;
         let mut segments = Vec::new();
         let mut previous_empty = false;
         let mut parts = rest.split('/').peekable();
         while let Some(part) = parts.next() {
             if part.is_empty() {
                 if parts.peek().is_none() {
-                    return Err(invalid("empty last part (a trailing '/' or '//')"));
+                    return Err(invalid(AddressProblem::EmptyLastPart));
                 }
                 if previous_empty {
-                    return Err(invalid("three or more '/' in a row"));
+                    return Err(invalid(AddressProblem::TripleSlash));
                 }
                 segments.push(Segment::AnyLevels);
                 previous_empty = true;
@@ -385,7 +383,7 @@ impl Atom {
 }
 
 /// Compiles one non-empty part.
-fn compile_part(part: &str) -> std::result::Result<PartPattern, &'static str> {
+fn compile_part(part: &str) -> std::result::Result<PartPattern, AddressProblem> {
     let elements = parse_part(part)?;
     if elements
         .iter()
@@ -396,7 +394,7 @@ fn compile_part(part: &str) -> std::result::Result<PartPattern, &'static str> {
     Ok(PartPattern::Glob(build_glob(elements)?))
 }
 
-fn parse_part(part: &str) -> std::result::Result<Vec<Element>, &'static str> {
+fn parse_part(part: &str) -> std::result::Result<Vec<Element>, AddressProblem> {
     let mut elements = Vec::new();
     let mut chars = part.chars().peekable();
     while let Some(c) = chars.next() {
@@ -414,7 +412,7 @@ fn parse_part(part: &str) -> std::result::Result<Vec<Element>, &'static str> {
                 let mut body = Vec::new();
                 loop {
                     match chars.next() {
-                        None => return Err("unclosed '['"),
+                        None => return Err(AddressProblem::UnclosedBracket),
                         Some(']') => break,
                         Some(c) => body.push(c),
                     }
@@ -428,23 +426,23 @@ fn parse_part(part: &str) -> std::result::Result<Vec<Element>, &'static str> {
                 let mut alternatives = vec![Vec::new()];
                 loop {
                     match chars.next() {
-                        None => return Err("unclosed '{'"),
+                        None => return Err(AddressProblem::UnclosedBrace),
                         Some('}') => break,
                         Some(',') => alternatives.push(Vec::new()),
-                        Some('{') => return Err("nested '{'"),
+                        Some('{') => return Err(AddressProblem::NestedBrace),
                         Some('*' | '?' | '[' | ']') => {
-                            return Err("wildcards inside '{}' are not supported")
+                            return Err(AddressProblem::WildcardInBraces)
                         }
-                        Some(' ' | '#') => return Err("space or '#' in a pattern"),
+                        Some(' ' | '#') => return Err(AddressProblem::SpaceOrHash),
                         Some(c) => alternatives.last_mut().expect("one pushed").push(c),
                     }
                 }
                 Element::Alternatives(alternatives)
             }
-            ']' => return Err("']' without '['"),
-            '}' => return Err("'}' without '{'"),
-            ',' => return Err("',' outside '{}'"),
-            ' ' | '#' => return Err("space or '#' in a pattern"),
+            ']' => return Err(AddressProblem::UnopenedBracket),
+            '}' => return Err(AddressProblem::UnopenedBrace),
+            ',' => return Err(AddressProblem::CommaOutsideBraces),
+            ' ' | '#' => return Err(AddressProblem::SpaceOrHash),
             c => Element::Atom(Atom::Char(c)),
         };
         elements.push(element);
@@ -453,9 +451,9 @@ fn parse_part(part: &str) -> std::result::Result<Vec<Element>, &'static str> {
 }
 
 /// The ranges of a bracket body (after `[` and an optional `!`).
-fn parse_class(body: &[char]) -> std::result::Result<Vec<(char, char)>, &'static str> {
+fn parse_class(body: &[char]) -> std::result::Result<Vec<(char, char)>, AddressProblem> {
     if body.is_empty() {
-        return Err("empty '[]'");
+        return Err(AddressProblem::EmptyClass);
     }
     let mut ranges = Vec::new();
     let mut i = 0;
@@ -464,7 +462,7 @@ fn parse_class(body: &[char]) -> std::result::Result<Vec<(char, char)>, &'static
         if i + 2 < body.len() && body[i + 1] == '-' {
             let (lo, hi) = (body[i], body[i + 2]);
             if lo > hi {
-                return Err("reversed range in '[]'");
+                return Err(AddressProblem::ReversedRange);
             }
             ranges.push((lo, hi));
             i += 3;
@@ -477,7 +475,7 @@ fn parse_class(body: &[char]) -> std::result::Result<Vec<(char, char)>, &'static
 }
 
 /// Numbers the atoms and computes the follow sets (see [`Glob`]).
-fn build_glob(elements: Vec<Element>) -> std::result::Result<Glob, &'static str> {
+fn build_glob(elements: Vec<Element>) -> std::result::Result<Glob, AddressProblem> {
     // Atom index where each element starts (and, for alternatives, each
     // alternative).
     let mut atoms = Vec::new();
@@ -499,7 +497,7 @@ fn build_glob(elements: Vec<Element>) -> std::result::Result<Glob, &'static str>
         }
     }
     if atoms.len() > MAX_PART_STATES {
-        return Err("a part with wildcards compiles to too many states (see MAX_PART_STATES)");
+        return Err(AddressProblem::TooManyStates);
     }
     let accept = atoms.len();
     let set = |states: &mut States, s: usize| states[s / 64] |= 1 << (s % 64);

@@ -4,7 +4,7 @@
 //! serde deserializer all read arguments through [`ArgCursor`], so there is
 //! exactly one place that knows how many bytes each tag takes.
 
-use crate::error::{Error, Result};
+use crate::error::{count, Error, Expected, Result};
 use crate::value::{Color, Midi, Value, ValueRef};
 use crate::wire;
 
@@ -73,7 +73,7 @@ fn check_nested_tags(tags: &[u8]) -> Result<()> {
             other => {
                 return Err(Error::UnknownTypeTag {
                     tag: other as char,
-                    index: index[depth],
+                    index: count(index[depth]),
                 })
             }
         }
@@ -131,7 +131,7 @@ impl<'a> ArgCursor<'a> {
             b'S' => ValueRef::Symbol(wire::read_str(d)?),
             b'c' => {
                 let Some(c) = char::from_u32(wire::read_u32(d)?) else {
-                    return Err(Error::InvalidSpecial("char"));
+                    return Err(Error::InvalidSpecial(Expected::Char));
                 };
                 ValueRef::Char(c)
             }
@@ -144,7 +144,7 @@ impl<'a> ArgCursor<'a> {
             other => {
                 return Err(Error::UnknownTypeTag {
                     tag: other as char,
-                    index: self.index,
+                    index: count(self.index),
                 })
             }
         })
@@ -198,7 +198,7 @@ impl<'a> ArgCursor<'a> {
             return Err(self.too_many());
         }
         if !self.data.is_empty() {
-            return Err(Error::TrailingBytes(self.data.len()));
+            return Err(Error::TrailingBytes(count(self.data.len())));
         }
         Ok(())
     }
@@ -207,8 +207,8 @@ impl<'a> ArgCursor<'a> {
     /// array being read) that the target did not take.
     pub fn too_many(&self) -> Error {
         Error::TooManyArguments {
-            expected: self.index,
-            found: self.index + count_items(self.tags),
+            expected: count(self.index),
+            found: count(self.index + count_items(self.tags)),
         }
     }
 }

@@ -4,8 +4,10 @@
 //! A bundle is `#bundle\0`, a time tag, then elements, each an int32 size
 //! followed by a message or a nested bundle of that size.
 
+use core::fmt;
+
 use crate::args::MAX_DEPTH;
-use crate::error::{Error, Result};
+use crate::error::{count, Error, Result, Unsupported};
 use crate::message::{encode_helpers, Message, MessageRef};
 use crate::value::TimeTag;
 use crate::wire;
@@ -78,7 +80,7 @@ impl Bundle {
         // Refuse a message from its first byte, before decoding any of it.
         match PacketRef::from_bytes(bytes)? {
             PacketRef::Bundle(b) => b.to_bundle(),
-            PacketRef::Message(_) => Err(Error::NotAPacket),
+            PacketRef::Message(_) => Err(Error::NotABundle),
         }
     }
 
@@ -106,7 +108,7 @@ impl Bundle {
                 Packet::Bundle(b) => b.encode_at_depth(out, depth + 1)?,
             }
             let size = i32::try_from(out.len() - size_at - 4)
-                .map_err(|_| Error::Unsupported("a bundle element over 2 GiB"))?;
+                .map_err(|_| Error::Unsupported(Unsupported::HugeElement))?;
             out[size_at..size_at + 4].copy_from_slice(&size.to_be_bytes());
         }
         Ok(())
@@ -141,6 +143,46 @@ impl From<Message> for Packet {
 impl From<Bundle> for Packet {
     fn from(b: Bundle) -> Packet {
         Packet::Bundle(b)
+    }
+}
+
+impl fmt::Display for Packet {
+    /// A message as [`Message`]'s `Display` prints it; a bundle as
+    /// `#bundle TIMETAG [ELEMENT, ELEMENT, …]`.
+    ///
+    /// ```
+    /// use osc_serde::{Bundle, Message, Packet, TimeTag};
+    ///
+    /// let packet = Packet::from(
+    ///     Bundle::new(TimeTag::IMMEDIATE)
+    ///         .message(Message::new("/a").arg(1))
+    ///         .bundle(Bundle::new(TimeTag::new(5, 0)).message(Message::new("/b").arg("x"))),
+    /// );
+    /// assert_eq!(
+    ///     packet.to_string(),
+    ///     "#bundle 00000000.00000001 [/a i 1, #bundle 00000005.00000000 [/b s \"x\"]]"
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Packet::Message(message) => message.fmt(f),
+            Packet::Bundle(bundle) => bundle.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for Bundle {
+    /// `#bundle TIMETAG [ELEMENT, ELEMENT, …]`, the elements as
+    /// [`Packet`]'s `Display` prints them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#bundle {} [", self.timetag)?;
+        for (i, element) in self.content.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            element.fmt(f)?;
+        }
+        f.write_str("]")
     }
 }
 
@@ -217,6 +259,9 @@ impl<'a> BundleRef<'a> {
     pub(crate) fn at_depth(bytes: &'a [u8], depth: usize) -> Result<Self> {
         if depth > MAX_DEPTH {
             return Err(Error::TooDeep { max: MAX_DEPTH });
+        }
+        if bytes.first() == Some(&b'/') {
+            return Err(Error::NotABundle);
         }
         let mut rest = bytes;
         if wire::take(&mut rest, 8)? != BUNDLE_TAG {
@@ -298,8 +343,8 @@ impl<'a> Elements<'a> {
         // Not `ok_or`: building the error eagerly costs on every element.
         let Some(len) = usize::try_from(size).ok().filter(|&n| n <= self.rest.len()) else {
             return Err(Error::BadLength {
-                length: size.into(),
-                remaining: self.rest.len(),
+                length: size,
+                remaining: count(self.rest.len()),
             });
         };
         if len % 4 != 0 {

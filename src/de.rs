@@ -7,14 +7,16 @@
 //!
 //! See the crate documentation for the mapping of OSC tags to serde types.
 
-use serde::de::value::{BorrowedStrDeserializer, U32Deserializer, U64Deserializer};
+use serde::de::value::{
+    BorrowedStrDeserializer, SeqDeserializer, U32Deserializer, U64Deserializer,
+};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::Deserialize;
 
 use crate::args::ArgCursor;
-use crate::error::{Error, Result};
+use crate::error::{Detail, Error, Expected, Result, Unsupported};
 use crate::message::{MessageRef, MESSAGE_NAME};
-use crate::value::{names, tag_name, ValueRef};
+use crate::value::{names, ValueRef};
 use crate::wire;
 
 /// Decodes one message from `bytes` into `T`: see the crate docs for the
@@ -26,6 +28,7 @@ pub(crate) fn from_slice<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T
 
 #[inline]
 pub(crate) fn from_message_ref<'de, T: Deserialize<'de>>(msg: MessageRef<'de>) -> Result<T> {
+    msg.check_type_tags()?;
     let mut de = Deserializer {
         address: msg.address(),
         cursor: ArgCursor::new(msg.tags(), msg.data()),
@@ -69,12 +72,9 @@ impl<'de> Deserializer<'de> {
 
     /// Takes the next argument's tag, or says that there is none.
     #[inline]
-    fn next_tag(&mut self, expected: &'static str) -> Result<u8> {
+    fn next_tag(&mut self, expected: Expected) -> Result<u8> {
         match self.cursor.peek() {
-            Some(b']') | None => Err(Error::MissingArgument {
-                index: self.index(),
-                expected,
-            }),
+            Some(b']') | None => Err(Error::missing(self.index(), expected)),
             Some(tag) => {
                 self.cursor.bump();
                 Ok(tag)
@@ -82,13 +82,13 @@ impl<'de> Deserializer<'de> {
         }
     }
 
-    fn mismatch(&self, expected: &'static str, found: u8) -> Error {
+    fn mismatch(&self, expected: Expected, found: u8) -> Error {
         Error::mismatch(self.index(), expected, found)
     }
 
     /// Reads the next argument as a scalar, expecting `expected`.
     #[inline]
-    fn scalar(&mut self, expected: &'static str) -> Result<ValueRef<'de>> {
+    fn scalar(&mut self, expected: Expected) -> Result<ValueRef<'de>> {
         let tag = self.next_tag(expected)?;
         if tag == b'[' {
             return Err(self.mismatch(expected, tag));
@@ -99,7 +99,7 @@ impl<'de> Deserializer<'de> {
     }
 
     /// An integer argument (`i` or `h`) that fits the target.
-    fn integer(&mut self, target: &'static str) -> Result<i64> {
+    fn integer(&mut self, target: Expected) -> Result<i64> {
         let index = self.index();
         match self.scalar(target)? {
             ValueRef::Int(v) => Ok(v.into()),
@@ -109,26 +109,21 @@ impl<'de> Deserializer<'de> {
     }
 
     #[inline]
-    fn fit<T: TryFrom<i64>>(&mut self, target: &'static str) -> Result<T> {
+    fn fit<T: TryFrom<i64>>(&mut self, target: Expected) -> Result<T> {
         let index = self.index();
         let v = match self.exact(b'i', wire::read_i32) {
             Some(v) => v?.into(),
             None => self.integer(target)?,
         };
-        T::try_from(v).map_err(|_| Error::OutOfRange {
-            index,
-            field: None,
-            value: v.to_string(),
-            target,
-        })
+        T::try_from(v).map_err(|_| Error::out_of_range(index, target, v, None))
     }
 
     /// A float argument; integers are accepted when the value is exact.
-    fn float(&mut self, target: &'static str, exact: fn(f64) -> bool) -> Result<f64> {
+    fn float(&mut self, target: Expected, exact: fn(f64) -> bool) -> Result<f64> {
         let index = self.index();
         let (value, tag) = match self.scalar(target)? {
             ValueRef::Float(v) => return Ok(v.into()),
-            ValueRef::Double(v) if target == "float64" => return Ok(v),
+            ValueRef::Double(v) if target == Expected::F64 => return Ok(v),
             ValueRef::Int(v) => (f64::from(v), b'i'),
             // An i64 may round when widened to f64: it is exact only if it
             // converts back to the same integer (i128, as `as i64` saturates).
@@ -148,8 +143,7 @@ impl<'de> Deserializer<'de> {
     fn enter_message(&mut self, name: &'static str) -> Result<()> {
         if name.starts_with('/') && name != self.address {
             return Err(Error::AddressMismatch {
-                expected: name,
-                found: self.address.into(),
+                found: Detail::with_name(self.address, Some(name)),
             });
         }
         self.top = false;
@@ -167,9 +161,19 @@ impl<'de> Deserializer<'de> {
                 remaining: len,
             });
         }
-        let tag = self.next_tag("array")?;
+        let tag = self.next_tag(Expected::Array)?;
+        if tag == b'b' && len.is_none() {
+            // A blob is a sequence of bytes: `Vec<u8>` and other byte
+            // sequences take it (the serializer writes them as blobs).
+            let bytes = self.cursor.read_atom(tag)?;
+            self.cursor.index += 1;
+            let ValueRef::Blob(bytes) = bytes else {
+                unreachable!("read_atom(b'b') reads a blob")
+            };
+            return visitor.visit_seq(SeqDeserializer::<_, Error>::new(bytes.iter().copied()));
+        }
         if tag != b'[' {
-            return Err(self.mismatch("array", tag));
+            return Err(self.mismatch(Expected::Array, tag));
         }
         let outer_index = self.cursor.index;
         self.cursor.index = 0;
@@ -187,10 +191,10 @@ impl<'de> Deserializer<'de> {
 
     fn special<V: Visitor<'de>>(&mut self, name: &'static str, visitor: V) -> Result<V::Value> {
         let (expected, want) = match name {
-            names::TIMETAG => ("time tag (t)", b't'),
-            names::COLOR => ("colour (r)", b'r'),
-            names::MIDI => ("MIDI (m)", b'm'),
-            _ => ("symbol (S)", b'S'),
+            names::TIMETAG => (Expected::TimeTag, b't'),
+            names::COLOR => (Expected::Color, b'r'),
+            names::MIDI => (Expected::Midi, b'm'),
+            _ => (Expected::Symbol, b'S'),
         };
         let index = self.index();
         let value = self.scalar(expected)?;
@@ -259,10 +263,7 @@ impl<'de> de::Deserializer<'de> for Missing {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-        Err(Error::MissingArgument {
-            index: self.index,
-            expected: "an argument",
-        })
+        Err(Error::missing(self.index, Expected::Argument))
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -373,18 +374,14 @@ impl<'de> de::VariantAccess<'de> for Variant<'_, 'de> {
 
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value> {
         if !self.message {
-            return Err(Error::Unsupported(
-                "an enum variant with data inside the arguments",
-            ));
+            return Err(Error::Unsupported(Unsupported::VariantWithData));
         }
         seed.deserialize(&mut *self.de)
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
         if !self.message {
-            return Err(Error::Unsupported(
-                "an enum variant with data inside the arguments",
-            ));
+            return Err(Error::Unsupported(Unsupported::VariantWithData));
         }
         self.de.compound(Some(len), visitor)
     }
@@ -399,9 +396,9 @@ impl<'de> de::VariantAccess<'de> for Variant<'_, 'de> {
 }
 
 macro_rules! fit_int {
-    ($($method:ident => $visit:ident($ty:ty, $name:literal)),* $(,)?) => {$(
+    ($($method:ident => $visit:ident($ty:ty, $name:ident)),* $(,)?) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-            let v: $ty = self.fit($name)?;
+            let v: $ty = self.fit(Expected::$name)?;
             visitor.$visit(v)
         }
     )*};
@@ -415,15 +412,12 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             return self.compound(None, visitor);
         }
         let Some(tag) = self.cursor.peek() else {
-            return Err(Error::MissingArgument {
-                index: self.index(),
-                expected: "an argument",
-            });
+            return Err(Error::missing(self.index(), Expected::Argument));
         };
         if tag == b'[' {
             return self.compound(None, visitor);
         }
-        match self.scalar("an argument")? {
+        match self.scalar(Expected::Argument)? {
             ValueRef::Int(v) => visitor.visit_i32(v),
             ValueRef::Float(v) => visitor.visit_f32(v),
             ValueRef::String(v) => visitor.visit_borrowed_str(v),
@@ -447,24 +441,24 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let tag = self.next_tag("bool (T/F)")?;
+        let tag = self.next_tag(Expected::Bool)?;
         match tag {
             b'T' => visitor.visit_bool(true),
             b'F' => visitor.visit_bool(false),
-            _ => Err(self.mismatch("bool (T/F)", tag)),
+            _ => Err(self.mismatch(Expected::Bool, tag)),
         }
         .inspect(|_| self.cursor.index += 1)
     }
 
     fit_int! {
-        deserialize_i8 => visit_i8(i8, "int8"),
-        deserialize_i16 => visit_i16(i16, "int16"),
-        deserialize_i32 => visit_i32(i32, "int32"),
-        deserialize_i64 => visit_i64(i64, "int64"),
-        deserialize_u8 => visit_u8(u8, "uint8"),
-        deserialize_u16 => visit_u16(u16, "uint16"),
-        deserialize_u32 => visit_u32(u32, "uint32"),
-        deserialize_u64 => visit_u64(u64, "uint64"),
+        deserialize_i8 => visit_i8(i8, I8),
+        deserialize_i16 => visit_i16(i16, I16),
+        deserialize_i32 => visit_i32(i32, I32),
+        deserialize_i64 => visit_i64(i64, I64),
+        deserialize_u8 => visit_u8(u8, U8),
+        deserialize_u16 => visit_u16(u16, U16),
+        deserialize_u32 => visit_u32(u32, U32),
+        deserialize_u64 => visit_u64(u64, U64),
     }
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -473,7 +467,20 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         if let Some(v) = self.exact(b'f', wire::read_f32) {
             return visitor.visit_f32(v?);
         }
-        let v = self.float("float32", |v| f64::from(v as f32) == v)?;
+        // A `d` is rounded to the nearest f32, as serde_json narrows numbers:
+        // Rust float literals are f64, so many senders send `d` where `f` was
+        // meant. Infinities and NaN stay what they are; a finite value
+        // beyond f32's range is refused rather than made infinite.
+        let index = self.index();
+        if let Some(v) = self.exact(b'd', wire::read_f64) {
+            let v = v?;
+            let narrowed = v as f32;
+            if narrowed.is_infinite() && v.is_finite() {
+                return Err(Error::out_of_range(index, Expected::F32, v, None));
+            }
+            return visitor.visit_f32(narrowed);
+        }
+        let v = self.float(Expected::F32, |v| f64::from(v as f32) == v)?;
         visitor.visit_f32(v as f32)
     }
 
@@ -482,17 +489,17 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             return visitor.visit_f64(v?);
         }
         // `float` has already refused integers that f64 cannot hold exactly.
-        let v = self.float("float64", |_| true)?;
+        let v = self.float(Expected::F64, |_| true)?;
         visitor.visit_f64(v)
     }
 
     fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         let index = self.index();
-        match self.scalar("char (c)")? {
+        match self.scalar(Expected::Char)? {
             ValueRef::Char(c) => visitor.visit_char(c),
             // A one-character string will do (python-osc cannot send c).
             ValueRef::String(s) if s.chars().count() == 1 => visitor.visit_borrowed_str(s),
-            other => Err(Error::mismatch(index, "char (c)", other.tag())),
+            other => Err(Error::mismatch(index, Expected::Char, other.tag())),
         }
     }
 
@@ -501,9 +508,9 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             return visitor.visit_borrowed_str(s?);
         }
         let index = self.index();
-        match self.scalar("string (s)")? {
+        match self.scalar(Expected::String)? {
             ValueRef::String(s) | ValueRef::Symbol(s) => visitor.visit_borrowed_str(s),
-            other => Err(Error::mismatch(index, "string (s)", other.tag())),
+            other => Err(Error::mismatch(index, Expected::String, other.tag())),
         }
     }
 
@@ -516,9 +523,17 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             return visitor.visit_borrowed_bytes(b?);
         }
         let index = self.index();
-        match self.scalar("blob (b)")? {
+        // An empty array is an empty byte sequence: that is how an empty
+        // `&[u8]` or `Vec<u8>` is written (the blob needs a first byte).
+        if self.cursor.tags.starts_with(b"[]") {
+            self.cursor.bump();
+            self.cursor.bump();
+            self.cursor.index += 1;
+            return visitor.visit_borrowed_bytes(&[]);
+        }
+        match self.scalar(Expected::Blob)? {
             ValueRef::Blob(b) => visitor.visit_borrowed_bytes(b),
-            other => Err(Error::mismatch(index, "blob (b)", other.tag())),
+            other => Err(Error::mismatch(index, Expected::Blob, other.tag())),
         }
     }
 
@@ -541,9 +556,9 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             self.top = false;
             return visitor.visit_unit();
         }
-        let tag = self.next_tag("nil (N)")?;
+        let tag = self.next_tag(Expected::Nil)?;
         if tag != b'N' {
-            return Err(self.mismatch("nil (N)", tag));
+            return Err(self.mismatch(Expected::Nil, tag));
         }
         self.cursor.index += 1;
         visitor.visit_unit()
@@ -555,9 +570,9 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         visitor: V,
     ) -> Result<V::Value> {
         if name == names::INFINITUM {
-            let tag = self.next_tag(tag_name(b'I'))?;
+            let tag = self.next_tag(Expected::Infinitum)?;
             if tag != b'I' {
-                return Err(self.mismatch(tag_name(b'I'), tag));
+                return Err(self.mismatch(Expected::Infinitum, tag));
             }
             self.cursor.index += 1;
             return visitor.visit_unit();
@@ -611,9 +626,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-        Err(Error::Unsupported(
-            "a map (OSC has no maps: use a struct, whose fields are the arguments)",
-        ))
+        Err(Error::Unsupported(Unsupported::Map))
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -642,8 +655,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         if self.top && variants.iter().any(|v| v.starts_with('/')) {
             if !variants.contains(&self.address) {
                 return Err(Error::UnknownVariant {
-                    enum_name: name,
-                    address: self.address.into(),
+                    address: Detail::with_name(self.address, Some(name)),
                 });
             }
             let address = self.address;
@@ -656,15 +668,9 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         // A plain enum as one argument: the variant's name as a string.
         self.top = false;
         let index = self.index();
-        let name = match self.scalar("string (s) naming an enum variant")? {
+        let name = match self.scalar(Expected::VariantName)? {
             ValueRef::String(s) | ValueRef::Symbol(s) => s,
-            other => {
-                return Err(Error::mismatch(
-                    index,
-                    "string (s) naming an enum variant",
-                    other.tag(),
-                ))
-            }
+            other => return Err(Error::mismatch(index, Expected::VariantName, other.tag())),
         };
         visitor.visit_enum(Variant {
             de: self,
@@ -685,10 +691,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         }
         self.cursor
             .next_value()?
-            .ok_or_else(|| Error::MissingArgument {
-                index: self.index(),
-                expected: "an argument",
-            })?;
+            .ok_or_else(|| Error::missing(self.index(), Expected::Argument))?;
         visitor.visit_unit()
     }
 

@@ -542,7 +542,7 @@ fn call(
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "a non-string payload".into());
-            Err(Error::HandlerPanicked(what))
+            Err(Error::HandlerPanicked(what.into()))
         });
     if let Err(e) = result {
         errors.report(&e, Some(context.address()), Some(context.origin()));

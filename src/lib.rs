@@ -47,10 +47,10 @@
 //! | `bool` | `T` / `F` | no payload |
 //! | `i8 i16 i32 u8 u16` | `i` | `u32` is `i` when it fits, else an error naming the field |
 //! | `i64 u64` | `h` | a `u64` above `i64::MAX` is an error |
-//! | `f32` / `f64` | `f` / `d` | |
+//! | `f32` / `f64` | `f` / `d` | a float literal is `f64`: write `0.5f32` to send the `f` most receivers expect |
 //! | `char` | `c` | 32-bit code point |
 //! | `&str`, `String` | `s` | [`Symbol`] is `S` |
-//! | `&[u8]`, `serde_bytes`, [`Blob`] | `b` | a plain `Vec<u8>` is a sequence, so an array of `i` |
+//! | `&[u8]`, `Vec<u8>`, `serde_bytes`, [`Blob`] | `b` | any sequence of `u8` inside the arguments; an empty one is `[]` (no item tells its type: use [`Blob`] for an empty blob) |
 //! | `Option<T>` | `N` or the tag of `T` | |
 //! | `()`, a unit struct | `N` | |
 //! | [`Infinitum`] | `I` | |
@@ -69,7 +69,11 @@
 //! variant by it. Every tag must match what the target asks for, with
 //! lossless widenings allowed: `i` into any integer type the value fits,
 //! `h` likewise, `f` into `f64`, `i`/`h` into `f32`/`f64` when exact, `S`
-//! into a string, a one-character `s` into `char`. Anything else is an
+//! into a string, a one-character `s` into `char`, a blob into `Vec<u8>`
+//! (and an array of integers too). One narrowing is allowed on purpose: a
+//! `d` into `f32` is rounded to the nearest `f32`, because Rust float
+//! literals are `f64` and many senders send `d` where `f` was meant; a
+//! finite `d` beyond `f32`'s range is [`Error::OutOfRange`]. Anything else is an
 //! [`Error::TypeMismatch`] naming the argument's position in the type tag
 //! string, the expected and the found tag. A missing argument is
 //! [`Error::MissingArgument`], except that a trailing `Option` field takes
@@ -88,21 +92,26 @@
 //! [`Value`]) take memory in proportion to the input (a `Value` per
 //! argument, so a one-byte tag such as `N` costs `size_of::<Value>()`). A
 //! message without a type tag string (old OSC 1.0 senders) decodes with no
-//! arguments.
+//! arguments when nothing follows its address; argument bytes without tags
+//! cannot be read, and reading them is [`Error::MissingTypeTags`] (the raw
+//! bytes stay reachable through [`MessageRef::data`]), never a silent drop.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+extern crate alloc;
 
 pub mod address;
 mod args;
 mod bundle;
 mod de;
 pub mod dispatch;
-mod error;
+pub mod error;
+pub mod framing;
 mod message;
 mod ser;
-pub mod slip;
 #[cfg(feature = "tokio")]
 pub mod tokio;
+#[cfg(feature = "transport")]
 pub mod transport;
 pub mod value;
 pub mod wire;

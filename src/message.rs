@@ -74,6 +74,9 @@ impl Message {
     }
 
     /// Appends an argument (builder style).
+    ///
+    /// An `f64` (any float literal without a suffix) is a `d`; most receivers
+    /// expect `f`: write `.arg(0.5f32)`, or `.arg_as(b'f', 0.5)?`.
     #[must_use]
     pub fn arg(mut self, value: impl Into<Value>) -> Self {
         self.args.push(value.into());
@@ -192,6 +195,8 @@ pub struct MessageRef<'a> {
     address: &'a str,
     tags: &'a [u8],
     data: &'a [u8],
+    /// No type tag string came after the address.
+    untagged: bool,
 }
 
 impl<'a> MessageRef<'a> {
@@ -199,34 +204,37 @@ impl<'a> MessageRef<'a> {
     /// checked (known, brackets balanced, nesting bounded); the argument
     /// data is checked as it is read.
     ///
-    /// A message without a type tag string (allowed of old OSC 1.0
-    /// senders) has no arguments; any bytes after its address are ignored,
-    /// since without tags they cannot be interpreted.
+    /// A message without a type tag string (OSC 1.0 asks receivers to
+    /// accept one from old senders) parses: its address is there, and so are
+    /// the bytes after it ([`data`](MessageRef::data)). If there are none it
+    /// is a message without arguments; if there are, they cannot be read
+    /// without tags, so reading the arguments ([`deserialize`](MessageRef::deserialize),
+    /// [`to_message`](MessageRef::to_message), [`args`](MessageRef::args))
+    /// reports [`Error::MissingTypeTags`] rather than dropping them without
+    /// a word (python-osc, liblo and rosc refuse such a packet outright).
     #[inline]
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self> {
         if bytes.first() != Some(&b'/') {
             return Err(if bytes.starts_with(b"#bundle\0") {
-                Error::InvalidAddress {
-                    address: "#bundle".into(),
-                    reason: "this is a bundle, not a message",
-                }
+                Error::NotAMessage
             } else {
                 Error::NotAPacket
             });
         }
         let mut rest = bytes;
         let address = wire::read_str(&mut rest)?;
-        let tags: &[u8] = if rest.first() == Some(&b',') {
-            &wire::read_str_bytes(&mut rest)?[1..]
-        } else {
-            rest = &[];
+        let untagged = rest.first() != Some(&b',');
+        let tags: &[u8] = if untagged {
             &[]
+        } else {
+            &wire::read_str_bytes(&mut rest)?[1..]
         };
         check_tags(tags)?;
         Ok(MessageRef {
             address,
             tags,
             data: rest,
+            untagged,
         })
     }
 
@@ -247,7 +255,8 @@ impl<'a> MessageRef<'a> {
     }
 
     /// The arguments, read one by one. The last item is an error if the
-    /// data is malformed or has bytes left over.
+    /// data is malformed or has bytes left over (for a message without a
+    /// type tag string, all of its data is left over).
     pub fn args(&self) -> Args<'a> {
         Args::new(self.tags, self.data)
     }
@@ -260,10 +269,20 @@ impl<'a> MessageRef<'a> {
 
     /// An owned copy.
     pub fn to_message(&self) -> Result<Message> {
+        self.check_type_tags()?;
         Ok(Message {
             address: self.address.to_owned(),
             args: crate::args::to_values(self.tags, self.data)?,
         })
+    }
+
+    /// Refuses argument data that has no type tag string to read it by.
+    #[inline]
+    pub(crate) fn check_type_tags(&self) -> Result<()> {
+        if self.untagged && !self.data.is_empty() {
+            return Err(Error::MissingTypeTags(crate::error::count(self.data.len())));
+        }
+        Ok(())
     }
 
     pub(crate) fn tags(&self) -> &'a [u8] {

@@ -14,10 +14,12 @@
 //!
 //! See the crate documentation for the mapping of serde types to OSC tags.
 
+use std::fmt;
+
 use serde::ser::{self, Serialize};
 
 use crate::args::MAX_DEPTH;
-use crate::error::{Error, Result};
+use crate::error::{AddressProblem, Detail, Error, Expected, Result, Unsupported};
 use crate::message::MESSAGE_NAME;
 use crate::value::names;
 use crate::wire;
@@ -202,28 +204,49 @@ impl<'o> Serializer<'o> {
         Ok(())
     }
 
+    #[cold]
     fn bad_special(&mut self) -> Error {
         match self.pending.take() {
-            Some(Pending::Address) => Error::Custom("a message address must be a string".into()),
-            _ => Error::InvalidSpecial("special type payload"),
+            Some(Pending::Address) => Error::AddressNotAString,
+            Some(Pending::Special(tag)) => {
+                Error::InvalidSpecial(Expected::of_tag(tag).unwrap_or(Expected::Argument))
+            }
+            None => Error::InvalidSpecial(Expected::Argument),
         }
     }
 
-    /// Position of the next tag, for errors.
+    /// Position of the next argument among its siblings (the message's
+    /// arguments, or the items of the innermost open array), as the
+    /// decoder counts: the tags written since the `[` that is still open,
+    /// or since the comma, with a closed array counting once. Only errors
+    /// ask, so it is worked out from the tags rather than kept up to date.
+    #[cold]
     fn index(&self) -> usize {
-        match self.comma {
-            Some(comma) => self.next_tag - comma - 1,
-            None => 0,
+        let Some(comma) = self.comma else {
+            return 0;
+        };
+        let mut depth = 0usize;
+        let mut index = 0;
+        for &tag in self.out[comma + 1..self.next_tag].iter().rev() {
+            match tag {
+                b']' => {
+                    if depth == 0 {
+                        index += 1;
+                    }
+                    depth += 1;
+                }
+                b'[' if depth == 0 => break,
+                b'[' => depth -= 1,
+                _ if depth == 0 => index += 1,
+                _ => {}
+            }
         }
+        index
     }
 
-    fn out_of_range(&self, value: impl ToString, target: &'static str) -> Error {
-        Error::OutOfRange {
-            index: self.index(),
-            field: self.field,
-            value: value.to_string(),
-            target,
-        }
+    #[cold]
+    fn out_of_range(&self, value: impl fmt::Display, target: Expected) -> Error {
+        Error::out_of_range(self.index(), target, value, self.field)
     }
 
     /// A serde name at the top level that is an address makes this value a
@@ -284,6 +307,109 @@ impl<'o> Serializer<'o> {
     }
 }
 
+impl Serializer<'_> {
+    /// Writes a blob from a sequence whose first item was the byte `first`.
+    #[cold]
+    fn byte_seq<I>(&mut self, first: u8, rest: I) -> Result<()>
+    where
+        I: Iterator,
+        I::Item: Serialize,
+    {
+        if self.pending.is_some() {
+            return Err(self.bad_special());
+        }
+        self.tag(b'b')?;
+        let start = self.out.len();
+        self.out.extend_from_slice(&[0, 0, 0, 0, first]);
+        for item in rest {
+            let byte = item
+                .serialize(ByteProbe)
+                .map_err(|_| Error::Unsupported(Unsupported::MixedByteSequence))?;
+            self.out.push(byte);
+        }
+        let len = self.out.len() - start - 4;
+        let Ok(size) = i32::try_from(len) else {
+            return Err(self.out_of_range(format_args!("blob of {len} bytes"), Expected::Blob));
+        };
+        self.out[start..start + 4].copy_from_slice(&size.to_be_bytes());
+        push_zeros(self.out, wire::padded(len) - len);
+        Ok(())
+    }
+}
+
+/// Tells whether a sequence item is a `u8`: it serializes only that.
+struct ByteProbe;
+
+/// The probe refuses everything but `u8`; the error is never shown.
+macro_rules! refuse {
+    ($($method:ident($($arg:ty),*) -> $ret:ty;)*) => {$(
+        fn $method(self, $(_: $arg),*) -> Result<$ret> {
+            Err(Error::Unsupported(Unsupported::MixedByteSequence))
+        }
+    )*};
+}
+
+impl ser::Serializer for ByteProbe {
+    type Ok = u8;
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<u8, Error>;
+    type SerializeTuple = ser::Impossible<u8, Error>;
+    type SerializeTupleStruct = ser::Impossible<u8, Error>;
+    type SerializeTupleVariant = ser::Impossible<u8, Error>;
+    type SerializeMap = ser::Impossible<u8, Error>;
+    type SerializeStruct = ser::Impossible<u8, Error>;
+    type SerializeStructVariant = ser::Impossible<u8, Error>;
+
+    fn serialize_u8(self, v: u8) -> Result<u8> {
+        Ok(v)
+    }
+
+    refuse! {
+        serialize_bool(bool) -> u8;
+        serialize_i8(i8) -> u8;
+        serialize_i16(i16) -> u8;
+        serialize_i32(i32) -> u8;
+        serialize_i64(i64) -> u8;
+        serialize_u16(u16) -> u8;
+        serialize_u32(u32) -> u8;
+        serialize_u64(u64) -> u8;
+        serialize_f32(f32) -> u8;
+        serialize_f64(f64) -> u8;
+        serialize_char(char) -> u8;
+        serialize_str(&str) -> u8;
+        serialize_bytes(&[u8]) -> u8;
+        serialize_none() -> u8;
+        serialize_unit() -> u8;
+        serialize_unit_struct(&'static str) -> u8;
+        serialize_unit_variant(&'static str, u32, &'static str) -> u8;
+        serialize_seq(Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple(usize) -> Self::SerializeTuple;
+        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+        serialize_map(Option<usize>) -> Self::SerializeMap;
+        serialize_struct(&'static str, usize) -> Self::SerializeStruct;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<u8> {
+        Err(Error::Unsupported(Unsupported::MixedByteSequence))
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<u8> {
+        Err(Error::Unsupported(Unsupported::MixedByteSequence))
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<u8> {
+        Err(Error::Unsupported(Unsupported::MixedByteSequence))
+    }
+}
+
 /// Appends `n` zero bytes. Up to 8 of them are a fixed-size store and a
 /// truncate, cheaper than the call to `memset` that `resize` makes.
 #[inline]
@@ -301,8 +427,8 @@ fn push_zeros(out: &mut Vec<u8>, n: usize) {
 #[inline(never)]
 fn no_slash(address: &str) -> Error {
     Error::InvalidAddress {
-        address: address.into(),
-        reason: "an address must start with '/'",
+        reason: AddressProblem::NoLeadingSlash,
+        address: Detail::new(address),
     }
 }
 
@@ -388,7 +514,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
                 self.atom(tag, |out| wire::write_u32(out, v))
             }
             _ => {
-                let v = i32::try_from(v).map_err(|_| self.out_of_range(v, "int32 (i)"))?;
+                let v = i32::try_from(v).map_err(|_| self.out_of_range(v, Expected::Int32))?;
                 self.atom(b'i', |out| wire::write_i32(out, v))
             }
         }
@@ -405,7 +531,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
             self.pending = None;
             return self.atom(b't', |out| out.extend_from_slice(&v.to_be_bytes()));
         }
-        let v = i64::try_from(v).map_err(|_| self.out_of_range(v, "int64 (h)"))?;
+        let v = i64::try_from(v).map_err(|_| self.out_of_range(v, Expected::Int64))?;
         self.atom(b'h', |out| wire::write_i64(out, v))
     }
 
@@ -447,7 +573,9 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
     #[inline]
     fn serialize_bytes(self, v: &[u8]) -> Result<()> {
         if v.len() > i32::MAX as usize {
-            return Err(self.out_of_range(format!("blob of {} bytes", v.len()), "blob (b)"));
+            return Err(
+                self.out_of_range(format_args!("blob of {} bytes", v.len()), Expected::Blob)
+            );
         }
         self.atom(b'b', |out| {
             // The length was checked above.
@@ -526,14 +654,46 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         if self.name_message(variant, DEFAULT_TAGS)? {
             return value.serialize(self);
         }
-        Err(Error::Unsupported(
-            "an enum variant with data as an argument (use a unit variant, or name the variant after an address)",
-        ))
+        Err(Error::Unsupported(Unsupported::VariantWithData))
     }
 
     #[inline]
     fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'s, 'o>> {
         self.compound(len)
+    }
+
+    /// Slices and vectors come here item by item. Inside the arguments, a
+    /// sequence of `u8` (a `&[u8]` or `Vec<u8>` field) is an OSC blob, as
+    /// receivers expect, rather than an array of `i`: its first item
+    /// decides. At the top level the items stay the arguments.
+    fn collect_seq<I>(self, items: I) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: Serialize,
+    {
+        let mut items = items.into_iter();
+        let first = items.next();
+        if self.depth > 0 {
+            if let Some(byte) = first
+                .as_ref()
+                .and_then(|item| item.serialize(ByteProbe).ok())
+            {
+                return self.byte_seq(byte, items);
+            }
+        }
+        let (low, high) = items.size_hint();
+        let len = match (first.is_some(), high) {
+            (_, Some(high)) if high == low => Some(low + usize::from(first.is_some())),
+            _ => None,
+        };
+        let mut seq = self.compound(len)?;
+        if let Some(first) = first {
+            seq.item(&first)?;
+        }
+        for item in items {
+            seq.item(&item)?;
+        }
+        seq.finish()
     }
 
     #[inline]
@@ -558,16 +718,12 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         if self.name_message(variant, len)? {
             return self.compound(Some(len));
         }
-        Err(Error::Unsupported(
-            "an enum variant with data as an argument (use a unit variant, or name the variant after an address)",
-        ))
+        Err(Error::Unsupported(Unsupported::VariantWithData))
     }
 
     #[inline]
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> {
-        Err(Error::Unsupported(
-            "a map (OSC has no maps: use a struct, whose fields become arguments)",
-        ))
+        Err(Error::Unsupported(Unsupported::Map))
     }
 
     #[inline(always)]
@@ -681,7 +837,7 @@ mod tests {
             match v {
                 Value::Int(i) => wire::write_i32(data, *i),
                 Value::Float(f) => wire::write_f32(data, *f),
-                Value::String(s) | Value::Symbol(s) => wire::write_str(data, s),
+                Value::String(s) | Value::Symbol(s) => wire::write_str(data, s).unwrap(),
                 Value::Blob(b) => wire::write_blob(data, b).unwrap(),
                 Value::Long(l) => wire::write_i64(data, *l),
                 Value::TimeTag(t) => wire::write_timetag(data, *t),
@@ -697,8 +853,8 @@ mod tests {
             walk(arg, &mut tags, &mut data);
         }
         let mut out = Vec::new();
-        wire::write_str(&mut out, address);
-        wire::write_str(&mut out, std::str::from_utf8(&tags).unwrap());
+        wire::write_str(&mut out, address).unwrap();
+        wire::write_str(&mut out, std::str::from_utf8(&tags).unwrap()).unwrap();
         out.extend_from_slice(&data);
         out
     }
@@ -749,19 +905,19 @@ mod tests {
         // 0 to 300 items: the room starts right-sized and is then cut or
         // grown, while the sequence's items follow it.
         for n in 0..300usize {
-            let items: Vec<u8> = (0..n).map(|i| i as u8).collect();
+            let items: Vec<u16> = (0..n).map(|i| i as u16).collect();
             let args: Vec<Value> = items.iter().map(|&i| Value::Int(i.into())).collect();
             let expected = [b"pre".as_slice(), &reference("/seq", &args)].concat();
             let (r, out) = encoded(Some("/seq"), &items);
             assert!(r.is_ok());
             assert_eq!(out, expected, "{n} items");
-            let nested = (Vec::<u8>::new(), &items);
+            let nested = (Vec::<u16>::new(), &items);
             let (r, out) = encoded(Some("/seq"), &nested);
             assert!(r.is_ok());
             let mut want = b"pre".to_vec();
-            wire::write_str(&mut want, "/seq");
+            wire::write_str(&mut want, "/seq").unwrap();
             let tag_string: String = format!(",[][{}]", "i".repeat(n));
-            wire::write_str(&mut want, &tag_string);
+            wire::write_str(&mut want, &tag_string).unwrap();
             for &i in &items {
                 wire::write_i32(&mut want, i.into());
             }
@@ -787,20 +943,40 @@ mod tests {
         assert_eq!(out, b"pre/o\0\0,i\0\0\0\0\0\x07");
     }
 
-    /// Errors leave the output as it was and name the argument by the
-    /// number of tags written before it (brackets count).
+    /// Errors leave the output as it was and name the argument by its
+    /// position among its siblings, as the decoder does: within the
+    /// innermost array, where a nested array counts once.
     #[test]
     fn errors_restore_the_output() {
         let (r, out) = encoded(Some("/a"), &(1u32, [2u32, u32::MAX]));
         assert!(matches!(
             r,
             Err(Error::OutOfRange {
-                index: 3,
-                field: None,
-                target: "int32 (i)",
-                ..
-            })
+                index: 1,
+                target: Expected::Int32,
+                ref value,
+            }) if value.name().is_none() && value.text() == Some("4294967295")
         ));
+        assert_eq!(out, b"pre");
+        let (r, _) = encoded(Some("/a"), &(1u32, [(), ()], [[2u32], [u32::MAX]]));
+        assert!(
+            matches!(r, Err(Error::OutOfRange { index: 0, .. })),
+            "{r:?}"
+        );
+        let (r, _) = encoded(Some("/a"), &(1u32, [[2u32], [3]], u32::MAX));
+        assert!(
+            matches!(r, Err(Error::OutOfRange { index: 2, .. })),
+            "{r:?}"
+        );
+        // The decoder names the same position.
+        let (r, _) = encoded(Some("/a"), &(1u32, [[2u32], [3]], u32::MAX, 5u32));
+        let index = |r: Result<()>| match r {
+            Err(Error::OutOfRange { index, .. }) => index,
+            other => panic!("{other:?}"),
+        };
+        let sent = crate::to_vec_with_address("/a", &(1u32, [[2u32], [3]], -1i64, 5u32)).unwrap();
+        let decoded = crate::from_slice::<(u32, [[u32; 1]; 2], u32, u32)>(&sent);
+        assert_eq!(index(r), index(decoded.map(|_| ())));
         assert_eq!(out, b"pre");
         let many: Vec<u64> = (0..100).chain([u64::MAX]).collect();
         let (r, out) = encoded(Some("/a"), &many);
@@ -810,7 +986,7 @@ mod tests {
         );
         assert_eq!(out, b"pre");
         let (r, out) = encoded(Some("/a"), &(1, "nul\0"));
-        assert!(matches!(r, Err(Error::Custom(_))));
+        assert!(matches!(r, Err(Error::NulInString(_))));
         assert_eq!(out, b"pre");
         let (r, out) = encoded(None, &(1, 2));
         assert!(matches!(r, Err(Error::NoAddress)));

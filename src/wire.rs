@@ -10,17 +10,21 @@
 //! use osc_serde::wire;
 //!
 //! let mut buf = Vec::new();
-//! wire::write_str(&mut buf, "osc");
+//! wire::write_str(&mut buf, "osc")?;
 //! wire::write_i32(&mut buf, 1000);
 //! assert_eq!(buf, b"osc\0\x00\x00\x03\xe8");
 //!
 //! let mut cursor = &buf[..];
-//! assert_eq!(wire::read_str(&mut cursor).unwrap(), "osc");
-//! assert_eq!(wire::read_i32(&mut cursor).unwrap(), 1000);
+//! assert_eq!(wire::read_str(&mut cursor)?, "osc");
+//! assert_eq!(wire::read_i32(&mut cursor)?, 1000);
 //! assert!(cursor.is_empty());
+//!
+//! // An OSC string cannot carry a NUL: the receiver would stop at it.
+//! assert!(matches!(wire::write_str(&mut buf, "a\0b"), Err(osc_serde::Error::NulInString(_))));
+//! # Ok::<(), osc_serde::Error>(())
 //! ```
 
-use crate::error::{Error, Result};
+use crate::error::{count, Detail, Error, Result, Unsupported};
 use crate::value::TimeTag;
 
 /// `n` rounded up to the next multiple of 4, the OSC alignment.
@@ -43,10 +47,18 @@ pub const fn blob_size(len: usize) -> usize {
 
 /// Appends `s` NUL-terminated and padded with NULs to a multiple of 4.
 ///
-/// A string containing NUL cannot be represented in OSC: the receiver would
-/// stop at the first NUL. Encoders check this with [`check_str`] first.
+/// # Errors
+/// [`Error::NulInString`] if `s` contains a NUL, which an OSC string
+/// cannot carry (the receiver would stop at the first NUL); `out` is then
+/// unchanged.
 #[inline]
-pub fn write_str(out: &mut Vec<u8>, s: &str) {
+pub fn write_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
+    write_checked_str(out, s)
+}
+
+/// [`write_str`] for a string known to hold no NUL.
+#[inline]
+fn write_str_unchecked(out: &mut Vec<u8>, s: &str) {
     let end = out.len() + str_size(s);
     out.extend_from_slice(s.as_bytes());
     pad_to(out, end);
@@ -76,12 +88,10 @@ pub fn check_str(s: &str) -> Result<()> {
 #[cold]
 #[inline(never)]
 fn nul_in_str(s: &str) -> Error {
-    Error::Custom(format!(
-        "string {s:?} contains a NUL byte, which OSC strings cannot carry"
-    ))
+    Error::NulInString(Detail::new(s))
 }
 
-/// [`check_str`] and [`write_str`] in one. Strings under 16 bytes, the
+/// [`check_str`] and the write in one (what [`write_str`] does). Strings under 16 bytes, the
 /// usual addresses and string arguments, take a fast path: two overlapping
 /// words cover the string (its first and last 8 or 4 bytes, or its bytes one
 /// by one under 4). They are tested for NUL and combined, in registers, into
@@ -141,7 +151,7 @@ pub(crate) fn write_checked_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
 #[inline(never)]
 fn write_checked_long_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
     check_str(s)?;
-    write_str(out, s);
+    write_str_unchecked(out, s);
     Ok(())
 }
 
@@ -164,7 +174,7 @@ const fn zero_bytes64(w: u64) -> u64 {
 /// A blob longer than `i32::MAX` bytes has no OSC encoding.
 #[inline]
 pub fn write_blob(out: &mut Vec<u8>, bytes: &[u8]) -> Result<()> {
-    let len = i32::try_from(bytes.len()).map_err(|_| Error::Unsupported("a blob over 2 GiB"))?;
+    let len = i32::try_from(bytes.len()).map_err(|_| Error::Unsupported(Unsupported::HugeBlob))?;
     write_i32(out, len);
     let end = out.len() + padded(bytes.len());
     out.extend_from_slice(bytes);
@@ -287,8 +297,8 @@ pub fn read_blob<'a>(input: &mut &'a [u8]) -> Result<&'a [u8]> {
         .ok()
         .filter(|&n| padded(n) <= input.len())
         .ok_or_else(|| Error::BadLength {
-            length: len.into(),
-            remaining: input.len(),
+            length: len,
+            remaining: count(input.len()),
         })?;
     Ok(&take(input, padded(size))?[..size])
 }
@@ -349,7 +359,7 @@ mod tests {
     fn string_padding_sizes() {
         for (s, size) in [("", 4), ("a", 4), ("abc", 4), ("abcd", 8), ("abcde", 8)] {
             let mut out = Vec::new();
-            write_str(&mut out, s);
+            write_str(&mut out, s).unwrap();
             assert_eq!(out.len(), size, "{s:?}");
             assert_eq!(str_size(s), size);
             let mut cur = &out[..];
@@ -379,13 +389,13 @@ mod tests {
                 let mut reference = b"pre".to_vec();
                 match check_str(s) {
                     Ok(()) => {
-                        write_str(&mut reference, s);
+                        write_str_unchecked(&mut reference, s);
                         assert!(r.is_ok(), "{s:?}");
                         assert_eq!(fused, reference, "{s:?}");
                         assert_eq!(fused.len(), 3 + str_size(s));
                     }
                     Err(e) => {
-                        assert!(matches!(e, Error::Custom(_)));
+                        assert!(matches!(e, Error::NulInString(_)));
                         assert_eq!(r.unwrap_err().to_string(), e.to_string(), "{s:?}");
                     }
                 }

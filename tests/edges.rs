@@ -174,6 +174,45 @@ fn message_without_type_tag_string_has_no_arguments() {
 }
 
 #[test]
+fn argument_data_without_type_tags_is_reported_not_dropped() {
+    // An int32 after the address, with no ",i" to say what it is.
+    let bytes = b"/a\0\0\0\0\0\x07";
+    let r = MessageRef::from_bytes(bytes).unwrap();
+    assert_eq!(r.address(), "/a");
+    assert_eq!(r.type_tags(), "");
+    assert_eq!(r.data(), b"\0\0\0\x07");
+    assert!(matches!(
+        r.to_message(),
+        Err(osc_serde::Error::MissingTypeTags(4))
+    ));
+    assert!(matches!(
+        Message::from_bytes(bytes),
+        Err(osc_serde::Error::MissingTypeTags(4))
+    ));
+    assert!(matches!(
+        Packet::from_bytes(bytes),
+        Err(osc_serde::Error::MissingTypeTags(4))
+    ));
+    assert!(matches!(
+        osc_serde::from_slice::<Empty>(bytes),
+        Err(osc_serde::Error::MissingTypeTags(4))
+    ));
+    // Iterating ends with the left-over data as an error.
+    let items: Vec<_> = r.args().collect();
+    assert!(
+        matches!(items[..], [Err(osc_serde::Error::TrailingBytes(4))]),
+        "{items:?}"
+    );
+    // The message says so.
+    assert_eq!(
+        osc_serde::from_slice::<Empty>(bytes)
+            .unwrap_err()
+            .to_string(),
+        "4 bytes of arguments without a type tag string: they cannot be read"
+    );
+}
+
+#[test]
 fn immediate_time_tag_is_one() {
     assert_eq!(TimeTag::IMMEDIATE.to_bits(), 1);
     assert!(TimeTag::IMMEDIATE.is_immediate());
@@ -208,14 +247,14 @@ fn bundle_with_one_message_exact_bytes() {
 fn strings_with_nul_cannot_be_encoded() {
     assert!(matches!(
         Message::new("/a").arg("a\0b").to_bytes(),
-        Err(osc_serde::Error::Custom(_))
+        Err(osc_serde::Error::NulInString(_))
     ));
     assert!(matches!(
         Message::new("/a\0").to_bytes(),
-        Err(osc_serde::Error::Custom(_))
+        Err(osc_serde::Error::NulInString(_))
     ));
     assert!(matches!(
         osc_serde::to_vec_with_address("/a", &("x\0",)),
-        Err(osc_serde::Error::Custom(_))
+        Err(osc_serde::Error::NulInString(_))
     ));
 }

@@ -52,11 +52,11 @@ fn stream_seeds_yield_frames_and_errors() {
     let mut other = 0;
     for (_, bytes) in named_seeds("stream_framing") {
         let framing = match bytes[0] & 3 {
-            0 => Some(osc_serde::transport::Framing::Length),
-            1 => Some(osc_serde::transport::Framing::Slip),
+            0 => Some(osc_serde::framing::Framing::Length),
+            1 => Some(osc_serde::framing::Framing::Slip),
             _ => None,
         };
-        let mut decoder = osc_serde::transport::FrameDecoder::new(framing, 64 * 1024);
+        let mut decoder = osc_serde::framing::FrameDecoder::new(framing, 64 * 1024);
         let stream = &bytes[2 + usize::from(bytes[1] % 8)..];
         for e in checks_server::decode_events(&mut decoder, [stream], 64 * 1024) {
             match e {

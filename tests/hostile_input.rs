@@ -20,9 +20,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use osc_serde::dispatch::Reply;
-use osc_serde::transport::{
-    Framing, Limits, Server, ServerHandle, Stats, TcpClient, UdpClient, DEFAULT_MAX_FRAME,
-};
+use osc_serde::framing::{Framing, DEFAULT_MAX_FRAME};
+use osc_serde::transport::{Limits, Server, ServerHandle, Stats, TcpClient, UdpClient};
 use osc_serde::{Blob, Bundle, Dispatcher, Message, Packet, TimeTag, MAX_DEPTH};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -105,7 +104,7 @@ impl Target {
         let pong = Packet::Message(Message::new("/pong").arg(n));
         let mut udp = UdpClient::new(self.udp).unwrap();
         udp.send_message("/ping", &n).unwrap();
-        let (reply, _) = udp.recv(WAIT).unwrap().expect("a UDP reply");
+        let (reply, _) = udp.recv_from(WAIT).unwrap().expect("a UDP reply");
         assert_eq!(reply, pong);
         for (addr, framing) in [
             (self.length, Framing::Length),
@@ -238,7 +237,10 @@ fn random_and_mutated_packets() {
             // Mutated pings may be answered too: skip their pongs.
             let expected = Packet::Message(Message::new("/pong").arg(i as i32));
             loop {
-                let (reply, _) = udp.recv(WAIT).unwrap().expect("a pong between datagrams");
+                let (reply, _) = udp
+                    .recv_from(WAIT)
+                    .unwrap()
+                    .expect("a pong between datagrams");
                 if reply == expected {
                     break;
                 }
@@ -521,7 +523,10 @@ fn a_flooding_connection_does_not_starve_others() {
     t.stats_until("flood started", |s| s.packets >= 1000);
     let mut udp = UdpClient::new(t.udp).unwrap();
     udp.send_message("/ping", &9).unwrap();
-    let (reply, _) = udp.recv(WAIT).unwrap().expect("a reply during the flood");
+    let (reply, _) = udp
+        .recv_from(WAIT)
+        .unwrap()
+        .expect("a reply during the flood");
     assert_eq!(reply, Packet::Message(Message::new("/pong").arg(9)));
     let mut tcp = TcpClient::connect_with(t.slip, Framing::Slip).unwrap();
     tcp.send_message("/ping", &10).unwrap();

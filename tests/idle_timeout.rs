@@ -19,7 +19,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use osc_serde::dispatch::Reply;
-use osc_serde::transport::{Framing, Limits, Server, ServerHandle, Stats, TcpClient};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{Limits, Server, ServerHandle, Stats, TcpClient};
 use osc_serde::{Dispatcher, Message, Packet};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -71,16 +72,16 @@ fn half_frame(framing: Framing) -> Vec<u8> {
 }
 
 fn assert_idle_reports(errors: &Receiver<String>, count: usize) {
-    assert_timeout_reports(errors, "idle_timeout", count);
+    assert_timeout_reports(errors, "IdleTimeout", count);
 }
 
-/// Exactly `count` reports of kind `TimedOut` naming `limit`, and no other.
-fn assert_timeout_reports(errors: &Receiver<String>, limit: &str, count: usize) {
+/// Exactly `count` reports of the `variant` timeout, and no other.
+fn assert_timeout_reports(errors: &Receiver<String>, variant: &str, count: usize) {
     for _ in 0..count {
         let e = errors.recv_timeout(WAIT).expect("a timeout report");
         assert!(
-            e.contains("TimedOut") && e.contains(limit),
-            "not a {limit} report: {e}"
+            e.starts_with(&format!("{variant} {{ limit_ms: ")),
+            "not a {variant} report: {e}"
         );
     }
     assert_eq!(errors.try_iter().collect::<Vec<_>>(), Vec::<String>::new());
@@ -352,7 +353,7 @@ fn trickling_peers_are_closed_after_the_frame_timeout() {
     ping(&mut normal, 4);
     let s = stats_until(&handle, "all pings counted", |s| s.packets == 5);
     assert_eq!((s.connections, s.dropped_connections), (1, 2), "{s:?}");
-    assert_timeout_reports(&errors, "frame_timeout", 2);
+    assert_timeout_reports(&errors, "FrameTimeout", 2);
 }
 
 #[test]

@@ -245,3 +245,69 @@ fn our_servers_reply_is_read_by_python_clients() {
     let server = handle.join().unwrap();
     assert_eq!((server.stats().packets, server.stats().errors), (3, 0));
 }
+
+/// A struct with a borrowed byte field and an `f32`, both ways with
+/// python-osc's own encoder and parser: the field is a blob `b` on the
+/// wire, and python-osc's float (`f`) and an explicit double (`d`) both
+/// land in the `f32`.
+#[test]
+fn borrowed_blob_field_and_floats_with_python_osc() {
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    #[serde(rename = "/sample")]
+    struct Sample<'a> {
+        data: &'a [u8],
+        gain: f32,
+    }
+
+    // Ours, parsed by python-osc.
+    let ours = osc_serde::to_vec(&Sample {
+        data: &[0, 1, 0xfe, 0xff, 7],
+        gain: 0.25,
+    })
+    .unwrap();
+    let hex: String = ours.iter().map(|b| format!("{b:02x}")).collect();
+    let printed = run_python(
+        r#"
+import sys
+from pythonosc.osc_message import OscMessage
+m = OscMessage(bytes.fromhex(sys.argv[1]))
+print(m.address, [(type(p).__name__, p) for p in m.params])
+"#,
+        &[&hex],
+    );
+    assert_eq!(
+        printed.trim(),
+        r"/sample [('bytes', b'\x00\x01\xfe\xff\x07'), ('float', 0.25)]"
+    );
+
+    // python-osc's, decoded into the borrowing struct: a float as `f`,
+    // then as `d` (explicit arg_type).
+    let printed = run_python(
+        r#"
+from pythonosc.osc_message_builder import OscMessageBuilder
+for t in ("f", "d"):
+    b = OscMessageBuilder("/sample")
+    b.add_arg(b"\x00\x01\xfe\xff\x07")
+    b.add_arg(0.1, t)
+    print(b.build().dgram.hex())
+"#,
+        &[],
+    );
+    let mut lines = printed.lines();
+    for tag in ['f', 'd'] {
+        let hex = lines.next().expect("one datagram per line");
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let sample: Sample = osc_serde::from_slice(&bytes).unwrap();
+        assert_eq!(
+            sample,
+            Sample {
+                data: &[0, 1, 0xfe, 0xff, 7],
+                gain: 0.1
+            },
+            "tag {tag}"
+        );
+    }
+}

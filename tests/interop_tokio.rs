@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use interop_support::{free_port, liblo, run_python, start_python_server, WAIT};
 use osc_serde::dispatch::Context;
+use osc_serde::framing::Framing;
 use osc_serde::tokio::{Server, TcpClient, UdpClient};
-use osc_serde::transport::Framing;
 use osc_serde::{Bundle, Dispatcher, Message, Packet, TimeTag};
 use tokio::sync::mpsc::unbounded_channel;
 use tokio::time::timeout;
@@ -28,6 +28,25 @@ struct Note<'a> {
     pitch: i32,
     velocity: f32,
     wave: &'a str,
+}
+
+/// Sends what python-osc is to see ([`TO_PYTHON`]) with either client.
+macro_rules! send_to_python {
+    ($client:expr) => {
+        $client
+            .send(&Note {
+                pitch: 60,
+                velocity: 0.5,
+                wave: "sine",
+            })
+            .await
+            .unwrap();
+        $client
+            .send_message("/args", &(1, "two", 3.0f64))
+            .await
+            .unwrap();
+        $client.send_bundle(&to_python_bundle()).await.unwrap();
+    };
 }
 
 /// python-osc's clients send `/ping` (UDP, then TCP in modes 1.0 and 1.1,
@@ -171,8 +190,7 @@ async fn our_async_tcp_client_talks_both_ways_with_python_asyncio_tcp_server() {
     for (framing, mode) in [(Framing::Length, "1.0"), (Framing::Slip, "1.1")] {
         let port = free_port(true);
         let count = TO_PYTHON.len().to_string();
-        let (mut server, _) =
-            start_python_server(ASYNC_TCP_SERVER, &[&port.to_string(), mode, &count]);
+        let (server, _) = start_python_server(ASYNC_TCP_SERVER, &[&port.to_string(), mode, &count]);
         // The server listens once its task runs: try until it does.
         let deadline = std::time::Instant::now() + WAIT;
         let mut client = loop {
@@ -189,22 +207,8 @@ async fn our_async_tcp_client_talks_both_ways_with_python_asyncio_tcp_server() {
             Packet::Message(Message::new("/pong").arg(42)),
             "mode {mode}"
         );
-        client
-            .send(&Note {
-                pitch: 60,
-                velocity: 0.5,
-                wave: "sine",
-            })
-            .await
-            .unwrap();
-        client
-            .send_message("/args", &(1, "two", 3.0f64))
-            .await
-            .unwrap();
-        client.send_bundle(&to_python_bundle()).await.unwrap();
-        let lines = tokio::task::spawn_blocking(move || server.lines(TO_PYTHON.len()))
-            .await
-            .unwrap();
+        send_to_python!(client);
+        let lines = python_lines(server).await;
         assert_eq!(lines, TO_PYTHON, "mode {mode}");
         client.close().await.unwrap();
     }
@@ -246,6 +250,13 @@ const TO_PYTHON: &[&str] = &[
     "/also/in/bundle []",
 ];
 
+/// The lines a python-osc server printed for [`TO_PYTHON`].
+async fn python_lines(mut server: interop_support::Proc) -> Vec<String> {
+    tokio::task::spawn_blocking(move || server.lines(TO_PYTHON.len()))
+        .await
+        .unwrap()
+}
+
 fn to_python_bundle() -> Bundle {
     Bundle::new(TimeTag::IMMEDIATE)
         .message(Message::new("/in/bundle").arg(true))
@@ -254,24 +265,10 @@ fn to_python_bundle() -> Bundle {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_async_udp_client_to_python_asyncio_server() {
-    let (mut server, port) = start_python_server(ASYNCIO_SERVER, &[&TO_PYTHON.len().to_string()]);
+    let (server, port) = start_python_server(ASYNCIO_SERVER, &[&TO_PYTHON.len().to_string()]);
     let mut client = UdpClient::new(("127.0.0.1", port)).await.unwrap();
-    client
-        .send(&Note {
-            pitch: 60,
-            velocity: 0.5,
-            wave: "sine",
-        })
-        .await
-        .unwrap();
-    client
-        .send_message("/args", &(1, "two", 3.0f64))
-        .await
-        .unwrap();
-    client.send_bundle(&to_python_bundle()).await.unwrap();
-    let lines = tokio::task::spawn_blocking(move || server.lines(TO_PYTHON.len()))
-        .await
-        .unwrap();
+    send_to_python!(client);
+    let lines = python_lines(server).await;
     assert_eq!(lines, TO_PYTHON);
 }
 
@@ -293,27 +290,13 @@ server.handle_request()  # one whole connection
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_async_tcp_client_in_both_framings_to_python_tcp_server() {
     for (framing, mode) in [(Framing::Length, "1.0"), (Framing::Slip, "1.1")] {
-        let (mut server, port) = start_python_server(TCP_SERVER, &[mode]);
+        let (server, port) = start_python_server(TCP_SERVER, &[mode]);
         let mut client = TcpClient::connect_with(("127.0.0.1", port), framing)
             .await
             .unwrap();
-        client
-            .send(&Note {
-                pitch: 60,
-                velocity: 0.5,
-                wave: "sine",
-            })
-            .await
-            .unwrap();
-        client
-            .send_message("/args", &(1, "two", 3.0f64))
-            .await
-            .unwrap();
-        client.send_bundle(&to_python_bundle()).await.unwrap();
+        send_to_python!(client);
         client.close().await.unwrap();
-        let lines = tokio::task::spawn_blocking(move || server.lines(TO_PYTHON.len()))
-            .await
-            .unwrap();
+        let lines = python_lines(server).await;
         assert_eq!(lines, TO_PYTHON, "mode {mode}");
     }
 }

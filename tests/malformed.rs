@@ -5,7 +5,10 @@
 //! `Message` and `Vec<Value>`. Each must return the expected error variant:
 //! never a panic, never a silent success.
 
-use osc_serde::{Bundle, Error, Message, Packet, PacketRef, TimeTag, Value, MAX_DEPTH};
+use osc_serde::error::Expected;
+use osc_serde::{
+    Bundle, BundleRef, Error, Message, MessageRef, Packet, PacketRef, TimeTag, Value, MAX_DEPTH,
+};
 
 mod common;
 use common::msg;
@@ -57,7 +60,7 @@ fn walk(bytes: &[u8]) -> Result<(), Error> {
 type Check = fn(&Error) -> bool;
 
 /// The input ended where `NEEDED` more bytes were needed and `REMAINING` were left.
-fn end<const NEEDED: usize, const REMAINING: usize>(e: &Error) -> bool {
+fn end<const NEEDED: u32, const REMAINING: u32>(e: &Error) -> bool {
     matches!(e, Error::UnexpectedEnd { needed, remaining } if *needed == NEEDED && *remaining == REMAINING)
 }
 
@@ -187,12 +190,12 @@ fn table() -> Vec<(&'static str, Vec<u8>, Check)> {
         (
             "char: surrogate code point",
             msg("/a", "c", &[0, 0, 0xd8, 0]),
-            |e| matches!(e, Error::InvalidSpecial("char")),
+            |e| matches!(e, Error::InvalidSpecial(Expected::Char)),
         ),
         (
             "char: above U+10FFFF",
             msg("/a", "c", &[0, 0x11, 0, 0]),
-            |e| matches!(e, Error::InvalidSpecial("char")),
+            |e| matches!(e, Error::InvalidSpecial(Expected::Char)),
         ),
         (
             "trailing bytes after the last argument",
@@ -337,10 +340,29 @@ fn encoders_refuse_nesting_deeper_than_max_depth() {
 #[test]
 fn message_decoders_refuse_a_bundle_and_bundle_decoders_a_message() {
     let b = bundle(&[]);
-    assert!(Message::from_bytes(&b).is_err());
-    assert!(osc_serde::from_slice::<Vec<Value>>(&b).is_err());
+    assert!(matches!(Message::from_bytes(&b), Err(Error::NotAMessage)));
     assert!(matches!(
-        Bundle::from_bytes(b"/a\0\0,\0\0\0"),
+        MessageRef::from_bytes(&b),
+        Err(Error::NotAMessage)
+    ));
+    assert!(matches!(
+        osc_serde::from_slice::<Vec<Value>>(&b),
+        Err(Error::NotAMessage)
+    ));
+    let m = b"/a\0\0,\0\0\0";
+    assert!(matches!(Bundle::from_bytes(m), Err(Error::NotABundle)));
+    assert!(matches!(BundleRef::from_bytes(m), Err(Error::NotABundle)));
+    assert_eq!(
+        Bundle::from_bytes(m).unwrap_err().to_string(),
+        "this packet is a message, not a bundle"
+    );
+    // Neither: still not a packet.
+    assert!(matches!(
+        Bundle::from_bytes(b"#bundlX\0"),
+        Err(Error::NotAPacket)
+    ));
+    assert!(matches!(
+        MessageRef::from_bytes(b"a\0\0\0"),
         Err(Error::NotAPacket)
     ));
 }

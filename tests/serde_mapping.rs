@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use osc_serde::error::Expected;
 use osc_serde::{Bundle, Error, Message, Packet, Symbol, TimeTag, Value};
 use serde::{Deserialize, Serialize};
 
@@ -130,13 +131,13 @@ fn enum_variants_encode_to_their_addresses() {
 
 #[test]
 fn enum_decoding_picks_the_variant_by_address_and_checks_its_arguments() {
-    assert_err!(osc_serde::from_slice::<Synth>(&msg("/synth/nope", "", &[])), Error::UnknownVariant { enum_name: "Synth", address } if address == "/synth/nope");
+    assert_err!(osc_serde::from_slice::<Synth>(&msg("/synth/nope", "", &[])), Error::UnknownVariant { address } if address.name() == Some("Synth") && address == "/synth/nope");
     // The address says Gain, the argument is not a float.
     assert_err!(
         osc_serde::from_slice::<Synth>(&msg("/synth/gain", "s", b"x\0\0\0")),
         Error::TypeMismatch {
             index: 0,
-            expected: "float32",
+            expected: Expected::F32,
             found: 's'
         }
     );
@@ -163,7 +164,7 @@ fn enum_decoding_picks_the_variant_by_address_and_checks_its_arguments() {
 fn address_mismatch_names_both_addresses() {
     let err = osc_serde::from_slice::<Volume>(&msg("/gain", "f", &[0; 4])).unwrap_err();
     assert!(
-        matches!(&err, Error::AddressMismatch { expected: "/volume", found } if found == "/gain"),
+        matches!(&err, Error::AddressMismatch { found } if found.name() == Some("/volume") && found == "/gain"),
         "{err:?}"
     );
     // A type without an address name takes any address.
@@ -180,7 +181,7 @@ fn type_mismatch_names_index_expected_and_found() {
         osc_serde::from_slice::<Voice>(&bytes),
         Error::TypeMismatch {
             index: 1,
-            expected: "string (s)",
+            expected: Expected::String,
             found: 'i'
         }
     );
@@ -196,7 +197,7 @@ fn type_mismatch_names_index_expected_and_found() {
         osc_serde::from_slice::<(i32, (i32, String))>(&bytes),
         Error::TypeMismatch {
             index: 1,
-            expected: "string (s)",
+            expected: Expected::String,
             found: 'i'
         }
     );
@@ -205,7 +206,7 @@ fn type_mismatch_names_index_expected_and_found() {
         osc_serde::from_slice::<(i32, i32)>(&msg("/a", "i[]", &be(&[1]))),
         Error::TypeMismatch {
             index: 1,
-            expected: "int32",
+            expected: Expected::I32,
             found: '['
         }
     );
@@ -213,7 +214,7 @@ fn type_mismatch_names_index_expected_and_found() {
         osc_serde::from_slice::<(Vec<i32>,)>(&msg("/a", "i", &be(&[1]))),
         Error::TypeMismatch {
             index: 0,
-            expected: "array",
+            expected: Expected::Array,
             found: 'i'
         }
     );
@@ -221,7 +222,7 @@ fn type_mismatch_names_index_expected_and_found() {
         osc_serde::from_slice::<(bool,)>(&msg("/a", "N", &[])),
         Error::TypeMismatch {
             index: 0,
-            expected: "bool (T/F)",
+            expected: Expected::Bool,
             found: 'N'
         }
     );
@@ -339,23 +340,14 @@ fn lossless_widenings_are_accepted() {
 
 #[test]
 fn lossy_conversions_are_refused() {
-    // d into f32, even when exact.
-    let d = msg("/w", "d", &1.0f64.to_be_bytes());
-    assert_err!(
-        osc_serde::from_slice::<(f32,)>(&d),
-        Error::TypeMismatch {
-            index: 0,
-            expected: "float32",
-            found: 'd'
-        }
-    );
+    // (A `d` into f32 is rounded, not refused: tests/byte_and_float_fields.rs.)
     // f into an integer.
     let f = msg("/w", "f", &1.0f32.to_be_bytes());
     assert_err!(
         osc_serde::from_slice::<(i32,)>(&f),
         Error::TypeMismatch {
             index: 0,
-            expected: "int32",
+            expected: Expected::I32,
             found: 'f'
         }
     );
@@ -365,7 +357,7 @@ fn lossy_conversions_are_refused() {
         osc_serde::from_slice::<(f32,)>(&i),
         Error::TypeMismatch {
             index: 0,
-            expected: "float32",
+            expected: Expected::F32,
             found: 'i'
         }
     );
@@ -379,7 +371,7 @@ fn lossy_conversions_are_refused() {
                 err,
                 Error::TypeMismatch {
                     index: 0,
-                    expected: "float64",
+                    expected: Expected::F64,
                     found: 'h'
                 }
             ),
@@ -391,7 +383,7 @@ fn lossy_conversions_are_refused() {
                 err,
                 Error::TypeMismatch {
                     index: 0,
-                    expected: "float32",
+                    expected: Expected::F32,
                     found: 'h'
                 }
             ),
@@ -400,13 +392,13 @@ fn lossy_conversions_are_refused() {
     }
     // Integers that do not fit the field.
     let big = msg("/w", "ih", &[0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0]);
-    assert_err!(osc_serde::from_slice::<(i32, i32)>(&big), Error::OutOfRange { index: 1, value, target: "int32", .. } if value == "4294967296");
+    assert_err!(osc_serde::from_slice::<(i32, i32)>(&big), Error::OutOfRange { index: 1, value, target: Expected::I32 } if value == "4294967296");
     let neg = msg("/w", "i", &be(&[-1]));
     assert_err!(
         osc_serde::from_slice::<(u32,)>(&neg),
         Error::OutOfRange {
             index: 0,
-            target: "uint32",
+            target: Expected::U32,
             ..
         }
     );
@@ -414,7 +406,7 @@ fn lossy_conversions_are_refused() {
         osc_serde::from_slice::<(u8,)>(&msg("/w", "i", &be(&[256]))),
         Error::OutOfRange {
             index: 0,
-            target: "uint8",
+            target: Expected::U8,
             ..
         }
     );
@@ -454,7 +446,7 @@ fn unsigned_values_beyond_the_osc_range_are_out_of_range_naming_the_field() {
     };
     assert_err!(
         osc_serde::to_vec(&too_big),
-        Error::OutOfRange { index: 1, field: Some("big"), value, target: "int32 (i)" } if value == "2147483648"
+        Error::OutOfRange { index: 1, value, target: Expected::Int32 } if value.name() == Some("big") && value == "2147483648"
     );
     let message = osc_serde::to_vec(&too_big).unwrap_err().to_string();
     assert!(message.contains("field `big`"), "{message}");
@@ -474,7 +466,7 @@ fn unsigned_values_beyond_the_osc_range_are_out_of_range_naming_the_field() {
         ok: 0,
         huge: u64::MAX,
     })
-    , Error::OutOfRange { index: 1, field: Some("huge"), value, target: "int64 (h)" } if value == "18446744073709551615");
+    , Error::OutOfRange { index: 1, value, target: Expected::Int64 } if value.name() == Some("huge") && value == "18446744073709551615");
     // A failed encode leaves the buffer as it was.
     let mut out = b"prefix".to_vec();
     assert!(osc_serde::encode_into(

@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use osc_serde::dispatch::{Context, Reply};
+use osc_serde::framing::Framing;
 use osc_serde::tokio::{OscCodec, Server, ServerHandle, TcpClient, UdpClient};
-use osc_serde::transport::{Framing, Limits};
+use osc_serde::transport::Limits;
 use osc_serde::{Bundle, Dispatcher, Message, Packet, TimeTag};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -106,8 +107,12 @@ async fn every_client_and_framing_delivers_and_gets_replies() {
         assert_eq!(next(&mut messages).await, want);
     }
     udp.send_message("/ping", &5).await.unwrap();
-    let (pong, from): (Pong, _) = udp.recv_as(WAIT).await.unwrap().expect("a reply");
-    assert_eq!((pong, from), (Pong(5), addrs.udp));
+    let pong: Pong = udp.recv_as(WAIT).await.unwrap().expect("a reply");
+    assert_eq!(pong, Pong(5));
+    udp.send_message("/ping", &6).await.unwrap();
+    let (reply, from) = udp.recv_from(WAIT).await.unwrap().expect("a reply");
+    assert_eq!(reply, Packet::Message(Message::new("/pong").arg(6)));
+    assert_eq!(from, addrs.udp);
 
     for (addr, framing) in [
         (addrs.detect, Framing::Length),
@@ -156,7 +161,12 @@ async fn ten_thousand_tcp_messages_arrive_in_order_in_both_framings() {
         }
         tcp.close().await.unwrap();
     }
-    assert_eq!(server.stats().packets, 20_000);
+    // The counters are published after each read's batch of dispatches.
+    let deadline = Instant::now() + WAIT;
+    while server.stats().packets != 20_000 {
+        assert!(Instant::now() < deadline, "{:?}", server.stats());
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -224,7 +234,7 @@ async fn future_bundles_are_dispatched_on_time_by_the_timer() {
     // Their replies go back to each sender, over its own transport.
     let reply = tcp.recv(WAIT).await.unwrap().expect("a TCP reply");
     assert_eq!(reply, Packet::Message(Message::new("/pong").arg(1)));
-    let (reply, _) = udp.recv(WAIT).await.unwrap().expect("a UDP reply");
+    let (reply, _) = udp.recv_from(WAIT).await.unwrap().expect("a UDP reply");
     assert_eq!(reply, Packet::Message(Message::new("/pong").arg(2)));
     assert_eq!(server.stats().errors, 0);
 }
@@ -356,4 +366,57 @@ async fn a_handler_may_reply_through_its_context() {
     assert_eq!(first, ("hi",));
     let second = tcp.recv(WAIT).await.unwrap().expect("a reply");
     assert_eq!(second, Packet::Message(Message::new("/again").arg("hi")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_handlers_reply_when_their_futures_complete() {
+    let (tx, mut errors) = unbounded_channel();
+    let mut server = Server::new(Dispatcher::new());
+    let d = server.dispatcher_mut();
+    d.map("/fast", |n: i32| Reply::to("/fast", n)).unwrap();
+    d.on_error(move |report| {
+        let _ = tx.send(report.error.to_string());
+    });
+    server
+        .map_async("/slow", |n: i32| async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            Reply::to("/slow", n)
+        })
+        .unwrap();
+    server
+        .map_async("/panics", |(): ()| async move {
+            if true {
+                panic!("boom");
+            }
+        })
+        .unwrap();
+    let tcp = server.listen_tcp("127.0.0.1:0").await.unwrap();
+    let udp = server.bind_udp("127.0.0.1:0").await.unwrap();
+    let handle = server.spawn();
+
+    // The slow reply leaves after the fast one sent after it.
+    let mut client = TcpClient::connect(tcp).await.unwrap();
+    let sent = Instant::now();
+    client.send_message("/slow", &1).await.unwrap();
+    client.send_message("/fast", &2).await.unwrap();
+    let first = client.recv(WAIT).await.unwrap().expect("a reply");
+    assert_eq!(first, Packet::Message(Message::new("/fast").arg(2)));
+    let second = client.recv(WAIT).await.unwrap().expect("a reply");
+    assert_eq!(second, Packet::Message(Message::new("/slow").arg(1)));
+    assert!(sent.elapsed() >= Duration::from_millis(190));
+
+    let mut client = UdpClient::new(udp).await.unwrap();
+    client.send_message("/slow", &3).await.unwrap();
+    let (reply, from) = client.recv_from(WAIT).await.unwrap().expect("a reply");
+    assert_eq!(
+        (reply, from),
+        (Packet::Message(Message::new("/slow").arg(3)), udp)
+    );
+
+    client.send_message("/panics", &()).await.unwrap();
+    let report = timeout(WAIT, errors.recv()).await.unwrap().unwrap();
+    assert!(report.contains("async handler failed"), "{report}");
+    handle.stop();
+    let dispatcher = handle.join().await.unwrap();
+    assert_eq!(dispatcher.error_count(), 1);
 }

@@ -11,7 +11,8 @@ use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
 use osc_serde::dispatch::{Context, Reply};
-use osc_serde::transport::{Framing, Limits, Server, ServerHandle, TcpClient, UdpClient};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{Limits, Server, ServerHandle, TcpClient, UdpClient};
 use osc_serde::{Blob, Bundle, Dispatcher, Message, Packet, TimeTag, Value};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -116,7 +117,7 @@ fn every_client_server_and_framing() {
     send_all!(udp);
     let got: Vec<Message> = (0..5).map(|_| next(&messages)).collect();
     assert_eq!(got, expected_messages());
-    let (reply, from) = udp.recv(WAIT).unwrap().expect("a UDP reply");
+    let (reply, from) = udp.recv_from(WAIT).unwrap().expect("a UDP reply");
     assert_eq!(from, addrs.udp);
     expect_pong(Some(reply), 7);
 
@@ -155,7 +156,7 @@ fn udp_over_ipv6() {
     client.send_message("/v6", &"hi").unwrap();
     assert_eq!(next(&messages), Message::new("/v6").arg("hi"));
     client.send_message("/ping", &-1).unwrap();
-    let (reply, from) = client.recv(WAIT).unwrap().expect("a reply");
+    let (reply, from) = client.recv_from(WAIT).unwrap().expect("a reply");
     assert_eq!(from, addr);
     expect_pong(Some(reply), -1);
     handle.stop().unwrap();
@@ -411,7 +412,7 @@ fn server_sends_from_its_own_port_to_any_address() {
     server
         .send_to(addr, listener.local_addr().unwrap(), &packet)
         .unwrap();
-    let (got, from) = listener.recv(WAIT).unwrap().expect("a datagram");
+    let (got, from) = listener.recv_from(WAIT).unwrap().expect("a datagram");
     assert_eq!((got, from), (Packet::Message(Message::new("/hello")), addr));
     assert!(server
         .send_to("127.0.0.1:9".parse().unwrap(), addr, &packet)
@@ -483,10 +484,11 @@ fn worker_pool_runs_senders_in_parallel_and_keeps_each_in_order() {
 }
 
 #[test]
-fn spawning_a_server_without_sockets_fails() {
-    let server = Server::new(Dispatcher::new()).unwrap();
+fn running_or_spawning_a_server_without_sockets_fails() {
+    let mut server = Server::new(Dispatcher::new()).unwrap();
+    assert!(matches!(server.run(), Err(osc_serde::Error::NoSocket)));
     assert_eq!(
         server.spawn().unwrap_err().to_string(),
-        "I/O error: the server has no socket"
+        "the server has no socket or listener to serve"
     );
 }

@@ -232,7 +232,7 @@ fn every() -> Every<'static> {
     }
 }
 
-const EVERY_TAGS: &str = "ifsbhtdScrmTFNIbsN[ii][i[Tf]][is]ssS[iiiii][i]";
+const EVERY_TAGS: &str = "ifsbhtdScrmTFNIbsN[ii][i[Tf]][is]ssS[iiiii]b";
 
 fn every_payload() -> Vec<u8> {
     let mut p = Vec::new();
@@ -260,7 +260,7 @@ fn every_payload() -> Vec<u8> {
     for v in [-1i32, -2, 255, 65535, 7] {
         p.extend_from_slice(&v.to_be_bytes());
     }
-    p.extend_from_slice(&[0, 0, 0, 0xff]); // plain Vec<u8> is an array of i
+    p.extend_from_slice(&[0, 0, 0, 1, 0xff, 0, 0, 0]); // a Vec<u8> field is a blob too
     p
 }
 

@@ -144,7 +144,7 @@ impl<'a> Context<'a> {
         let mut sink = self
             .sink
             .try_borrow_mut()
-            .map_err(|_| Error::Custom("a reply was sent while encoding another".into()))?;
+            .map_err(|_| Error::ReplyWhileEncoding)?;
         let sink = &mut *sink;
         sink.buffer.clear();
         encode(sink.buffer)?;

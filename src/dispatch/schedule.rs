@@ -150,10 +150,7 @@ impl Schedule {
         let due = bundle.timetag();
         let ahead = due.duration_since(self.clock.now());
         if ahead > self.max_ahead {
-            return Err(Error::TooFarAhead {
-                ahead,
-                horizon: self.max_ahead,
-            });
+            return Err(Error::too_far_ahead(ahead, self.max_ahead));
         }
         if self.queue.len() >= self.max_queued {
             return Err(Error::QueueFull {

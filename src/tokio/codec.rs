@@ -19,7 +19,7 @@ use std::io;
 use tokio_util::bytes::{Buf, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::transport::{FrameDecoder, Framing, DEFAULT_MAX_FRAME};
+use crate::framing::{FrameDecoder, Framing, StreamDecoder, DEFAULT_MAX_FRAME};
 use crate::{Bundle, Error, Packet, Result};
 
 /// A codec of raw OSC frames: OSC 1.0 length prefix, OSC 1.1 SLIP, or
@@ -37,7 +37,7 @@ use crate::{Bundle, Error, Packet, Result};
 ///
 /// ```
 /// use osc_serde::tokio::FrameCodec;
-/// use osc_serde::transport::Framing;
+/// use osc_serde::framing::Framing;
 /// use tokio_util::bytes::BytesMut;
 /// use tokio_util::codec::{Decoder, Encoder};
 ///
@@ -53,7 +53,7 @@ use crate::{Bundle, Error, Packet, Result};
 /// ```
 #[derive(Debug, Clone)]
 pub struct FrameCodec {
-    decoder: FrameDecoder,
+    decoder: FrameDecoder<Vec<u8>>,
     /// The framing asked for; `None` detects.
     framing: Option<Framing>,
     max_frame: usize,
@@ -196,7 +196,7 @@ impl Encoder<Bytes> for FrameCodec {
 /// ```
 /// use osc_serde::tokio::OscCodec;
 /// use osc_serde::{Message, Packet};
-/// use osc_serde::transport::Framing;
+/// use osc_serde::framing::Framing;
 /// use tokio_util::bytes::BytesMut;
 /// use tokio_util::codec::{Decoder, Encoder};
 ///

@@ -3,7 +3,7 @@
 //! serves the same [`Dispatcher`](crate::Dispatcher).
 //!
 //! Everything here stands on the same pieces as the mio transports: the
-//! stream framing and its one decoder ([`crate::transport::FrameDecoder`]),
+//! stream framing and its one decoder ([`crate::framing::FrameDecoder`]),
 //! the serde codec, the dispatcher, and the server's
 //! [`Limits`](crate::transport::Limits) and [`Stats`](crate::transport::Stats).
 //! Nothing blocks the runtime: sockets are tokio's, timeouts are tokio
@@ -24,7 +24,7 @@
 //!
 //! let mut client = UdpClient::new(addr).await?;
 //! client.send_message("/ping", &7).await?;
-//! let (reply, from) = client.recv(Duration::from_secs(5)).await?.expect("a reply");
+//! let (reply, from) = client.recv_from(Duration::from_secs(5)).await?.expect("a reply");
 //! assert_eq!((reply, from), (Packet::Message(Message::new("/pong").arg(7)), addr));
 //!
 //! handle.stop();

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
 use tokio::sync::{mpsc, watch, Notify};
@@ -16,7 +17,9 @@ use tokio::task::JoinSet;
 use tokio::time::{sleep, timeout, Instant};
 
 use super::resolve;
-use crate::transport::{FrameDecoder, Framing, Limits, Stats};
+use crate::dispatch::{Context, HandlerId, IntoReply};
+use crate::framing::{FrameDecoder, Framing, StreamDecoder};
+use crate::transport::{Limits, Stats};
 use crate::{Dispatcher, Error, Origin, Responder, Result};
 
 /// Size of the buffer TCP reads go into.
@@ -106,7 +109,8 @@ impl Stopper {
 /// made them; packets of different connections interleave in any order. A
 /// slow handler delays every other socket and connection (as on the mio
 /// server's loop thread) and occupies a runtime thread while it runs:
-/// hand slow work to `tokio::spawn` or `spawn_blocking` from the handler.
+/// hand slow work to an async handler ([`Server::map_async`], whose
+/// replies leave when their futures complete), or to `spawn_blocking`.
 ///
 /// # Limits
 ///
@@ -166,6 +170,8 @@ pub struct Server {
     local_addrs: Vec<SocketAddr>,
     counters: Arc<Counters>,
     stop: Arc<watch::Sender<bool>>,
+    /// Where async handlers send their replies once the server runs.
+    late: LateReplies,
 }
 
 impl std::fmt::Debug for Server {
@@ -188,6 +194,7 @@ impl Server {
             local_addrs: Vec::new(),
             counters: Arc::default(),
             stop: Arc::new(watch::channel(false).0),
+            late: LateReplies::default(),
         }
     }
 
@@ -204,6 +211,63 @@ impl Server {
     /// The dispatcher, e.g. to map more handlers before serving.
     pub fn dispatcher_mut(&mut self) -> &mut Dispatcher {
         &mut self.dispatcher
+    }
+
+    /// Maps an address or pattern to an async handler: a closure taking
+    /// the message's arguments decoded as `T` (as [`Dispatcher::map`]'s
+    /// handlers do) and returning a future, spawned on the runtime, whose
+    /// output ([`IntoReply`]) is sent back to the sender when it is ready.
+    ///
+    /// Ordering: the closure itself runs in dispatch order like any
+    /// handler, so futures *start* in the order their packets arrived;
+    /// they then run concurrently, and each reply leaves when its future
+    /// completes, possibly after replies to later packets. A future still
+    /// running when the server stops completes, but its reply is dropped.
+    /// Errors (a reply that does not encode, a panic in the future) go to
+    /// the error hook.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> osc_serde::Result<()> {
+    /// use std::time::Duration;
+    /// use osc_serde::tokio::{Server, UdpClient};
+    /// use osc_serde::{dispatch::Reply, Dispatcher, Message, Packet};
+    ///
+    /// let mut server = Server::new(Dispatcher::new());
+    /// server.map_async("/lookup", |key: String| async move {
+    ///     tokio::time::sleep(Duration::from_millis(10)).await; // e.g. a database
+    ///     Reply::to("/found", (key, 42))
+    /// })?;
+    /// let addr = server.bind_udp("127.0.0.1:0").await?;
+    /// let _handle = server.spawn();
+    ///
+    /// let mut client = UdpClient::new(addr).await?;
+    /// client.send_message("/lookup", &"answer").await?;
+    /// let (reply, _) = client.recv_from(Duration::from_secs(5)).await?.expect("a reply");
+    /// assert_eq!(reply, Packet::Message(Message::new("/found").arg("answer").arg(42)));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn map_async<T, R, F, Fut>(&mut self, pattern: &str, mut handler: F) -> Result<HandlerId>
+    where
+        T: DeserializeOwned + 'static,
+        F: FnMut(T) -> Fut + Send + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoReply + Send + 'static,
+    {
+        let late = self.late.clone();
+        self.dispatcher
+            .map_with_context(pattern, move |ctx: &Context<'_>, args: T| {
+                let future = handler(args);
+                let origin = *ctx.origin();
+                let late = late.clone();
+                tokio::spawn(async move {
+                    // The future runs in its own task, so a panic there is
+                    // caught here and reported like a handler's.
+                    let outcome = tokio::spawn(future).await;
+                    late.send(origin, outcome).await;
+                });
+            })
     }
 
     /// Binds a UDP socket (port 0 picks a free one) and returns its address.
@@ -318,6 +382,7 @@ impl Server {
             listeners,
             counters,
             stop,
+            late,
             ..
         } = self;
         counters.errors.store(dispatcher.error_count(), Relaxed);
@@ -329,6 +394,7 @@ impl Server {
             enqueued: Notify::new(),
             next_token: AtomicUsize::new(0),
         });
+        late.start(&shared);
         let mut tasks = JoinSet::new();
         for socket in udp {
             let token = shared.register(Route::Udp(socket.clone()));
@@ -419,6 +485,40 @@ impl Drop for ServerHandle {
     fn drop(&mut self) {
         if self.task.is_some() {
             self.stopper.stop();
+        }
+    }
+}
+
+/// The way from async handlers' tasks to the running server: set when it
+/// starts, gone when it stops (replies are then dropped).
+#[derive(Clone, Default)]
+struct LateReplies(Arc<std::sync::OnceLock<std::sync::Weak<Shared>>>);
+
+impl LateReplies {
+    fn start(&self, shared: &Arc<Shared>) {
+        let _ = self.0.set(Arc::downgrade(shared));
+    }
+
+    /// Encodes an async handler's reply and routes it to `origin`.
+    async fn send<R: IntoReply>(
+        &self,
+        origin: Origin,
+        outcome: std::result::Result<R, tokio::task::JoinError>,
+    ) {
+        let Some(shared) = self.0.get().and_then(std::sync::Weak::upgrade) else {
+            return;
+        };
+        let mut packet = Vec::new();
+        let encoded = match outcome {
+            Ok(reply) => reply.write_reply(&mut packet),
+            Err(e) => Err(Error::Custom(
+                format!("an async handler failed: {e}").into(),
+            )),
+        };
+        match encoded {
+            Err(e) => shared.report(&e, origin),
+            Ok(()) if packet.is_empty() => {}
+            Ok(()) => shared.route(vec![(origin, packet)]).await,
         }
     }
 }
@@ -633,10 +733,7 @@ fn read_datagrams(
         let d = dispatcher.get_or_insert_with(|| shared.lock());
         if n > limits.max_datagram {
             shared.counters.dropped_datagrams.fetch_add(1, Relaxed);
-            let error = Error::FrameTooLarge {
-                size: n,
-                max: limits.max_datagram,
-            };
+            let error = Error::frame_too_large(n, limits.max_datagram);
             d.report_error(&error, Some(&origin));
             continue;
         }
@@ -719,7 +816,7 @@ async fn run_schedule(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
 /// One TCP connection's state.
 struct Conn {
     origin: Origin,
-    decoder: FrameDecoder,
+    decoder: FrameDecoder<Vec<u8>>,
     /// Framed replies not yet written.
     out: Vec<u8>,
     /// `out.len()` and `decoder.buffered()` as last added to the gauges.
@@ -742,7 +839,6 @@ enum End {
     Failed(Error),
     /// Bad input, already reported.
     BadInput,
-    TimedOut,
     TooMuchOutput,
 }
 
@@ -794,6 +890,19 @@ impl Conn {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
+    }
+
+    /// The error that closes the connection at `now`, if a timeout ran
+    /// out: [`Error::FrameTimeout`] or [`Error::IdleTimeout`], as the mio
+    /// server reports them.
+    fn timed_out(&self, limits: &Limits, now: Instant) -> Option<Error> {
+        if let (Some(limit), Some(started)) = (limits.frame_timeout, self.frame_started) {
+            if now >= started + limit {
+                return Some(Error::frame_timeout(limit));
+            }
+        }
+        let limit = limits.idle_timeout?;
+        (now >= self.last_active + limit).then(|| Error::idle_timeout(limit))
     }
 
     /// Decodes and dispatches the frames `input` completes; the error is
@@ -921,8 +1030,8 @@ async fn serve_conn(
                 Err(e) => break End::Failed(e.into()),
             },
             () = &mut timer, if deadline.is_some() => {
-                if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                    break End::TimedOut;
+                if let Some(timed_out) = conn.timed_out(&limits, Instant::now()) {
+                    break End::Failed(timed_out);
                 }
             }
         }
@@ -957,19 +1066,14 @@ async fn serve_conn(
             shared.report(&e, conn.origin);
             true
         }
-        End::TimedOut => {
-            let e = io::Error::new(
-                io::ErrorKind::TimedOut,
-                "the connection was idle, or a frame took too long to arrive",
-            );
-            shared.report(&e.into(), conn.origin);
-            true
-        }
         End::TooMuchOutput => {
-            let e = Error::Custom(format!(
-                "over {} bytes of replies the peer does not read",
-                limits.max_pending_output
-            ));
+            let e = Error::Custom(
+                format!(
+                    "over {} bytes of replies the peer does not read",
+                    limits.max_pending_output
+                )
+                .into(),
+            );
             shared.report(&e, conn.origin);
             true
         }

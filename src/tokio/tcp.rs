@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, ToSocketAddrs};
 use tokio::time::timeout;
 
-use crate::transport::{FrameDecoder, Framing, DEFAULT_MAX_FRAME};
+use crate::framing::{FrameDecoder, Framing, StreamDecoder, DEFAULT_MAX_FRAME};
 use crate::{Packet, Result};
 
 /// Size of the read buffer, and the queued-output size at which
@@ -29,7 +29,7 @@ const CHUNK: usize = 64 * 1024;
 /// # async fn main() -> osc_serde::Result<()> {
 /// use std::time::Duration;
 /// use osc_serde::tokio::TcpClient;
-/// use osc_serde::transport::Framing;
+/// use osc_serde::framing::Framing;
 ///
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 /// let mut client = TcpClient::connect_with(listener.local_addr()?, Framing::Length).await?;
@@ -46,7 +46,7 @@ const CHUNK: usize = 64 * 1024;
 pub struct TcpClient {
     stream: TcpStream,
     framing: Framing,
-    decoder: FrameDecoder,
+    decoder: FrameDecoder<Vec<u8>>,
     out: Vec<u8>,
     scratch: Vec<u8>,
     read_buf: Box<[u8]>,
@@ -134,18 +134,29 @@ impl TcpClient {
         Ok(())
     }
 
-    /// Writes everything queued.
+    /// Writes everything queued. On error what was not written stays
+    /// queued, so a later `flush` (or `send*`) sends it in order; likewise
+    /// when the future is dropped before it completes (cancel safe).
     pub async fn flush(&mut self) -> Result<()> {
-        let result = self.stream.write_all(&self.out).await;
-        self.out.clear();
-        Ok(result?)
+        while !self.out.is_empty() {
+            match self.stream.write(&self.out).await? {
+                0 => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
+                n => drop(self.out.drain(..n)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Bytes queued and not yet written.
+    pub fn queued(&self) -> usize {
+        self.out.len()
     }
 
     /// Waits up to `wait` for a whole frame and returns it; `None` when the
     /// time ran out (a partial frame is kept for the next call). A peer
     /// that closed the connection is an [`io::ErrorKind::UnexpectedEof`]
     /// error.
-    pub async fn recv_frame(&mut self, wait: Duration) -> Result<Option<&[u8]>> {
+    pub async fn recv_bytes(&mut self, wait: Duration) -> Result<Option<&[u8]>> {
         match timeout(wait, self.fill_frame()).await {
             Ok(Ok(())) => Ok(Some(self.decoder.frame())),
             Ok(Err(e)) => Err(e),
@@ -177,7 +188,7 @@ impl TcpClient {
 
     /// Waits up to `wait` for a packet; `None` when the time ran out.
     pub async fn recv(&mut self, wait: Duration) -> Result<Option<Packet>> {
-        match self.recv_frame(wait).await? {
+        match self.recv_bytes(wait).await? {
             Some(frame) => Ok(Some(Packet::from_bytes(frame)?)),
             None => Ok(None),
         }
@@ -190,7 +201,7 @@ impl TcpClient {
         &'a mut self,
         wait: Duration,
     ) -> Result<Option<T>> {
-        match self.recv_frame(wait).await? {
+        match self.recv_bytes(wait).await? {
             Some(frame) => Ok(Some(crate::from_slice(frame)?)),
             None => Ok(None),
         }

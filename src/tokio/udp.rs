@@ -17,7 +17,8 @@ use crate::{Packet, Result};
 ///
 /// It binds an ephemeral port of the target's family; the server sees that
 /// port as the source, and its replies come back to it, read with
-/// [`recv`](Self::recv) or, decoded into a type, [`recv_as`](Self::recv_as).
+/// [`recv_from`](Self::recv_from) or, decoded into a type,
+/// [`recv_as`](Self::recv_as).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -31,8 +32,11 @@ use crate::{Packet, Result};
 /// a.set_target(b.local_addr()?);
 ///
 /// b.send_message("/pair", &(1, "one")).await?;
-/// let ((n, word), from): ((i32, &str), _) = a.recv_as(Duration::from_secs(5)).await?.expect("a datagram");
-/// assert_eq!((n, word, from), (1, "one", b.local_addr()?));
+/// let (n, word): (i32, &str) = a.recv_as(Duration::from_secs(5)).await?.expect("a datagram");
+/// assert_eq!((n, word), (1, "one"));
+/// b.send_message("/again", &()).await?;
+/// let (_packet, from) = a.recv_from(Duration::from_secs(5)).await?.expect("a datagram");
+/// assert_eq!(from, b.local_addr()?);
 /// # Ok(())
 /// # }
 /// ```
@@ -117,7 +121,7 @@ impl UdpClient {
 
     /// Sends an already encoded packet to `to` instead of the target (any
     /// address, from the same port).
-    pub async fn send_to(&self, to: impl ToSocketAddrs, packet: &[u8]) -> Result<()> {
+    pub async fn send_bytes_to(&self, to: impl ToSocketAddrs, packet: &[u8]) -> Result<()> {
         self.socket.send_to(packet, resolve(to).await?).await?;
         Ok(())
     }
@@ -135,7 +139,7 @@ impl UdpClient {
 
     /// Waits up to `timeout` for a datagram and returns its bytes and
     /// source; `None` when the time ran out.
-    pub async fn recv_bytes(&mut self, wait: Duration) -> Result<Option<(&[u8], SocketAddr)>> {
+    pub async fn recv_bytes_from(&mut self, wait: Duration) -> Result<Option<(&[u8], SocketAddr)>> {
         match timeout(wait, self.socket.recv_from(&mut self.recv_buf)).await {
             Ok(Ok((n, from))) => Ok(Some((&self.recv_buf[..n], from))),
             Ok(Err(e)) => Err(e.into()),
@@ -145,23 +149,25 @@ impl UdpClient {
 
     /// Waits up to `timeout` for a datagram and decodes it as a packet;
     /// `None` when the time ran out.
-    pub async fn recv(&mut self, wait: Duration) -> Result<Option<(Packet, SocketAddr)>> {
-        match self.recv_bytes(wait).await? {
+    pub async fn recv_from(&mut self, wait: Duration) -> Result<Option<(Packet, SocketAddr)>> {
+        match self.recv_bytes_from(wait).await? {
             Some((bytes, from)) => Ok(Some((Packet::from_bytes(bytes)?, from))),
             None => Ok(None),
         }
     }
 
-    /// Waits up to `timeout` for a datagram and decodes it as one message
-    /// into `T` ([`from_slice`](crate::from_slice): `&str` and `&[u8]`
+    /// Waits up to `timeout` for a datagram holding a message and decodes
+    /// it into `T` ([`from_slice`](crate::from_slice): `&str` and `&[u8]`
     /// fields borrow from the client's buffer); `None` when the time ran
-    /// out.
+    /// out. The sender is not checked (use
+    /// [`recv_bytes_from`](Self::recv_bytes_from) and `from_slice` to see
+    /// it).
     pub async fn recv_as<'a, T: serde::Deserialize<'a>>(
         &'a mut self,
         wait: Duration,
-    ) -> Result<Option<(T, SocketAddr)>> {
-        match self.recv_bytes(wait).await? {
-            Some((bytes, from)) => Ok(Some((crate::from_slice(bytes)?, from))),
+    ) -> Result<Option<T>> {
+        match self.recv_bytes_from(wait).await? {
+            Some((bytes, _)) => Ok(Some(crate::from_slice(bytes)?)),
             None => Ok(None),
         }
     }

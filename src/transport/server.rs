@@ -28,10 +28,10 @@ use std::time::{Duration, Instant};
 use mio::net::{TcpListener, TcpStream, UdpSocket};
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
 
-use super::framing::{FrameDecoder, Framing, DEFAULT_MAX_FRAME};
 use super::pool::Pool;
 use super::resolve;
 use super::udp::MAX_DATAGRAM;
+use crate::framing::{FrameDecoder, Framing, StreamDecoder, DEFAULT_MAX_FRAME};
 use crate::{Dispatcher, Error, Origin, Responder, Result};
 
 const WAKER: Token = Token(usize::MAX);
@@ -82,8 +82,7 @@ pub struct Limits {
     /// read on the next turn). At least one read is made. Default: 256 KiB.
     pub read_budget: usize,
     /// How long a TCP connection may go without activity before the server
-    /// closes it (reported as an [`Error::Io`] of kind
-    /// [`TimedOut`](io::ErrorKind::TimedOut), counted in
+    /// closes it (reported as an [`Error::IdleTimeout`], counted in
     /// [`Stats::dropped_connections`]); `None` keeps idle connections
     /// forever. Without it, [`max_connections`](Self::max_connections)
     /// peers that connect and stall (sending half a frame, or nothing) lock
@@ -106,8 +105,7 @@ pub struct Limits {
     pub idle_timeout: Option<Duration>,
     /// How long a TCP frame may take to arrive, from its first byte read
     /// to its last, before the server closes the connection (reported as
-    /// an [`Error::Io`] of kind [`TimedOut`](io::ErrorKind::TimedOut),
-    /// counted in [`Stats::dropped_connections`]); `None` sets no limit.
+    /// an [`Error::FrameTimeout`], counted in [`Stats::dropped_connections`]); `None` sets no limit.
     /// Without it, a peer that trickles a byte within every
     /// [`idle_timeout`](Self::idle_timeout) keeps its connection forever,
     /// and [`max_connections`](Self::max_connections) such peers lock
@@ -202,7 +200,7 @@ impl Stopper {
 struct Conn {
     stream: TcpStream,
     peer: SocketAddr,
-    decoder: FrameDecoder,
+    decoder: FrameDecoder<Vec<u8>>,
     /// Framed replies not yet written.
     out: Vec<u8>,
     /// WRITABLE interest is registered (output is pending).
@@ -279,7 +277,7 @@ struct Io {
 ///
 /// let mut client = UdpClient::new(addr)?;
 /// client.send_message("/ping", &7)?;
-/// let (reply, from) = client.recv(Duration::from_secs(5))?.expect("a reply");
+/// let (reply, from) = client.recv_from(Duration::from_secs(5))?.expect("a reply");
 /// assert_eq!(from, addr);
 /// assert_eq!(reply.to_bytes()?, b"/pong\0\0\0,i\0\0\0\0\0\x07");
 /// handle.stop()?;
@@ -377,7 +375,7 @@ impl Server {
     /// let handle = server.spawn()?;
     /// let mut client = UdpClient::new(addr)?;
     /// client.send_message("/slow", &3)?;
-    /// let (reply, _) = client.recv(Duration::from_secs(5))?.expect("a reply");
+    /// let (reply, _) = client.recv_from(Duration::from_secs(5))?.expect("a reply");
     /// assert_eq!(reply, Packet::Message(Message::new("/done").arg(3)));
     /// # Ok::<(), osc_serde::Error>(())
     /// ```
@@ -491,7 +489,13 @@ impl Server {
 
     /// Serves until stopped through a [`Stopper`]: then dispatches
     /// everything already received and returns.
+    ///
+    /// Fails with [`Error::NoSocket`] if the server has no socket or
+    /// listener.
     pub fn run(&mut self) -> Result<()> {
+        if self.local_addrs().is_empty() {
+            return Err(Error::NoSocket);
+        }
         while !self.stopped {
             self.poll_once(None)?;
         }
@@ -500,12 +504,12 @@ impl Server {
 
     /// Runs the server on a new thread.
     ///
-    /// Fails if the server has no socket or listener.
+    /// Fails with [`Error::NoSocket`] if the server has no socket or
+    /// listener.
     pub fn spawn(self) -> Result<ServerHandle> {
         let local_addrs = self.local_addrs();
         if local_addrs.is_empty() {
-            let e = io::Error::new(io::ErrorKind::InvalidInput, "the server has no socket");
-            return Err(e.into());
+            return Err(Error::NoSocket);
         }
         let stopper = self.stopper();
         let stats = self.stats.clone();
@@ -684,18 +688,12 @@ impl Io {
                 continue;
             };
             let why = if expired(conn.last_active, self.limits.idle_timeout) {
-                format!(
-                    "TCP connection idle for {:?} (Limits::idle_timeout): closed",
-                    self.limits.idle_timeout.unwrap_or_default()
-                )
+                Error::idle_timeout(self.limits.idle_timeout.unwrap_or_default())
             } else if conn
                 .frame_started
                 .is_some_and(|started| expired(started, self.limits.frame_timeout))
             {
-                format!(
-                    "TCP frame unfinished after {:?} (Limits::frame_timeout): closed",
-                    self.limits.frame_timeout.unwrap_or_default()
-                )
+                Error::frame_timeout(self.limits.frame_timeout.unwrap_or_default())
             } else {
                 continue;
             };
@@ -703,8 +701,7 @@ impl Io {
                 peer: Some(conn.peer),
                 token,
             };
-            let error = io::Error::new(io::ErrorKind::TimedOut, why);
-            dispatcher.report_error(&error.into(), Some(&origin));
+            dispatcher.report_error(&why, Some(&origin));
             self.close(token, true);
         }
     }
@@ -777,10 +774,7 @@ impl Io {
             budget = budget.saturating_sub(n.max(1));
             if n > self.limits.max_datagram {
                 self.counts.dropped_datagrams += 1;
-                let error = Error::FrameTooLarge {
-                    size: n,
-                    max: self.limits.max_datagram,
-                };
+                let error = Error::frame_too_large(n, self.limits.max_datagram);
                 dispatcher.report_error(&error, Some(&origin));
                 continue;
             }
@@ -1094,7 +1088,7 @@ impl ServerHandle {
         let thread = self.thread.take().expect("joined once");
         match thread.join() {
             Ok(result) => result,
-            Err(_) => Err(Error::Custom("the server thread panicked".into())),
+            Err(_) => Err(Error::ServerThreadPanicked),
         }
     }
 }

@@ -98,28 +98,6 @@ pub enum ValueRef<'a> {
     Array(ArrayRef<'a>),
 }
 
-/// A human name for a type tag, for error messages.
-pub(crate) fn tag_name(tag: u8) -> &'static str {
-    match tag {
-        b'i' => "int32 (i)",
-        b'f' => "float32 (f)",
-        b's' => "string (s)",
-        b'b' => "blob (b)",
-        b'h' => "int64 (h)",
-        b't' => "time tag (t)",
-        b'd' => "float64 (d)",
-        b'S' => "symbol (S)",
-        b'c' => "char (c)",
-        b'r' => "colour (r)",
-        b'm' => "MIDI (m)",
-        b'T' | b'F' => "bool (T/F)",
-        b'N' => "nil (N)",
-        b'I' => "infinitum (I)",
-        b'[' => "array ([)",
-        _ => "unknown",
-    }
-}
-
 /// The type tag of a [`Value`] or a [`ValueRef`]: one table for both enums,
 /// whose variants have the same names.
 macro_rules! tag_of {
@@ -163,17 +141,18 @@ impl Value {
     /// assert!(Value::Long(1 << 40).convert(b'i').is_err());
     /// ```
     pub fn convert(self, tag: u8) -> Result<Value> {
-        use crate::Error;
+        use crate::error::{Error, Expected};
         if self.tag() == tag {
             return Ok(self);
         }
         let found = self.tag();
-        let out_of_range = |value: String| Error::OutOfRange {
-            index: 0,
-            field: None,
-            value,
-            target: tag_name(tag),
+        let Some(target) = Expected::of_tag(tag) else {
+            return Err(Error::UnknownTypeTag {
+                tag: tag as char,
+                index: 0,
+            });
         };
+        let out_of_range = |value: String| Error::out_of_range(0, target, value, None);
         Ok(match (self, tag) {
             (Value::Int(v), b'h') => Value::Long(v.into()),
             (Value::Long(v), b'i') => {
@@ -205,7 +184,7 @@ impl Value {
             (Value::Nil, b'I') => Value::Infinitum,
             (Value::Bool(_), b'T') => Value::Bool(true),
             (Value::Bool(_), b'F') => Value::Bool(false),
-            _ => return Err(Error::mismatch(0, tag_name(tag), found)),
+            _ => return Err(Error::mismatch(0, target, found)),
         })
     }
 

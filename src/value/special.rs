@@ -111,11 +111,25 @@ pub struct Symbol<S = String>(pub S);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Infinitum;
 
-/// An owned blob, tag `b`. In your own structs, `&[u8]` (borrowed) or a
-/// `serde_bytes` field does the same; a plain `Vec<u8>` is a sequence of
-/// integers to serde and becomes an OSC array.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Blob(pub Vec<u8>);
+/// An OSC blob, tag `b`: owned (`Blob<Vec<u8>>`, the default) or borrowed
+/// (`Blob<&[u8]>`, which decodes without copying and needs no allocator).
+///
+/// In your own structs a `&[u8]` or `Vec<u8>` field is a blob too (any
+/// sequence of `u8` inside the arguments is), as is a `serde_bytes` field;
+/// `Blob` says it explicitly and also works at the top level, where a
+/// sequence's items would otherwise be the message's arguments.
+///
+/// ```
+/// use osc_serde::{from_slice, to_vec_with_address, Blob};
+///
+/// let bytes = to_vec_with_address("/b", &Blob(&[1u8, 2, 3][..]))?;
+/// assert_eq!(bytes, b"/b\0\0,b\0\0\0\0\0\x03\x01\x02\x03\0");
+/// let Blob(data): Blob<&[u8]> = from_slice(&bytes)?;
+/// assert_eq!(data, [1, 2, 3]);
+/// # Ok::<(), osc_serde::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Blob<B = Vec<u8>>(pub B);
 
 /// Deserializes a special type's `u32`/`u64` payload, accepting it either
 /// inside a newtype (this crate, and formats that keep newtypes) or bare.
@@ -241,9 +255,9 @@ impl<'de> Deserialize<'de> for Infinitum {
     }
 }
 
-impl Serialize for Blob {
+impl<B: AsRef<[u8]>> Serialize for Blob<B> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(&self.0)
+        s.serialize_bytes(self.0.as_ref())
     }
 }
 
@@ -270,6 +284,12 @@ impl<'de> Deserialize<'de> for Blob {
             }
         }
         d.deserialize_byte_buf(BlobVisitor)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Blob<&'a [u8]> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'a [u8]>::deserialize(d).map(Blob)
     }
 }
 

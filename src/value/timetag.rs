@@ -20,11 +20,23 @@ const FRACTION_PER_SEC: u128 = 1 << 32;
 /// rounds fraction units to the nearest nanosecond. A fraction unit is finer
 /// than a nanosecond, so `SystemTime → TimeTag → SystemTime` is exact to the
 /// nanosecond, while `TimeTag → SystemTime → TimeTag` may move by up to 3
-/// fraction units. NTP era 0 is used: times before 1900 saturate to
-/// 1900-01-01, and the seconds wrap modulo 2³² after 2036-02-07 as they do
-/// on the wire. [`IMMEDIATE`](TimeTag::IMMEDIATE) converts like any other
-/// value (233 ps after 1900-01-01, which rounds to 1900-01-01); test [`is_immediate`](TimeTag::is_immediate)
-/// first where "now" is meant.
+/// fraction units.
+///
+/// # Eras: 2036 and after
+/// The seconds field counts 2³² s and then wraps: NTP era 0 ends on
+/// 2036-02-07 06:28:16 UTC, and a time tag sent after that has small
+/// seconds again. The era is taken from the most significant bit of the
+/// seconds, as SNTP does (RFC 4330, section 3): set means era 0
+/// (1968-01-20 03:14:08 UTC up to the rollover), clear means era 1 (the
+/// rollover up to 2104-02-26 09:42:23 UTC). So a time tag names one instant
+/// in those 136 years, on both sides of 2036, with no clock needed to read
+/// it. [`from_system_time`](TimeTag::from_system_time) saturates outside
+/// them (to [`EARLIEST`](TimeTag::EARLIEST) and [`LATEST`](TimeTag::LATEST)),
+/// and the order of time tags (`Ord`, [`duration_since`](TimeTag::duration_since))
+/// is the order of the instants, with [`IMMEDIATE`](TimeTag::IMMEDIATE) first.
+/// `IMMEDIATE` converts like any other value (233 ps after the 2036
+/// rollover); test [`is_immediate`](TimeTag::is_immediate) first where "now"
+/// is meant.
 ///
 /// ```
 /// use osc_serde::TimeTag;
@@ -36,7 +48,7 @@ const FRACTION_PER_SEC: u128 = 1 << 32;
 /// assert_eq!(t.to_system_time(), UNIX_EPOCH + Duration::from_millis(1500));
 /// assert!(TimeTag::IMMEDIATE.is_immediate());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TimeTag {
     /// Whole seconds since 1900-01-01 00:00:00 UTC.
     pub seconds: u32,
@@ -49,6 +61,20 @@ impl TimeTag {
     pub const IMMEDIATE: TimeTag = TimeTag {
         seconds: 0,
         fraction: 1,
+    };
+
+    /// The earliest instant a time tag names: 1968-01-20 03:14:08 UTC, the
+    /// start of the upper half of NTP era 0.
+    pub const EARLIEST: TimeTag = TimeTag {
+        seconds: 1 << 31,
+        fraction: 0,
+    };
+
+    /// The latest instant a time tag names: just before
+    /// 2104-02-26 09:42:24 UTC, the end of the lower half of NTP era 1.
+    pub const LATEST: TimeTag = TimeTag {
+        seconds: (1 << 31) - 1,
+        fraction: u32::MAX,
     };
 
     /// A time tag from its two halves.
@@ -81,29 +107,41 @@ impl TimeTag {
 
     /// The time tag `delay` from now (for scheduling a bundle).
     ///
-    /// A delay beyond what `SystemTime` can hold saturates at the latest
-    /// time tag of era 0.
+    /// A delay past [`LATEST`](TimeTag::LATEST) (or beyond what
+    /// `SystemTime` can hold) saturates at `LATEST`.
     pub fn after(delay: Duration) -> Self {
         SystemTime::now()
             .checked_add(delay)
-            .map_or(TimeTag::new(u32::MAX, u32::MAX), Self::from_system_time)
+            .map_or(TimeTag::LATEST, Self::from_system_time)
     }
 
-    /// Converts a system time, rounding to the nearest fraction unit.
+    /// Position on the time line: the 64-bit value with
+    /// the era bit flipped, so that era 0's upper half comes before era 1's
+    /// lower half.
+    const fn chronological(self) -> u64 {
+        self.to_bits() ^ (1 << 63)
+    }
+
+    /// Converts a system time, rounding to the nearest fraction unit; a
+    /// time outside [`EARLIEST`](TimeTag::EARLIEST)..=[`LATEST`](TimeTag::LATEST)
+    /// saturates (see the eras above).
     pub fn from_system_time(time: SystemTime) -> Self {
         let since_ntp_epoch = match time.duration_since(UNIX_EPOCH) {
-            Ok(after) => after + Duration::from_secs(NTP_UNIX_OFFSET),
-            Err(before) => Duration::from_secs(NTP_UNIX_OFFSET)
-                .checked_sub(before.duration())
-                .unwrap_or(Duration::ZERO),
+            Ok(after) => after.checked_add(Duration::from_secs(NTP_UNIX_OFFSET)),
+            Err(before) => Duration::from_secs(NTP_UNIX_OFFSET).checked_sub(before.duration()),
+        };
+        let Some(since_ntp_epoch) = since_ntp_epoch else {
+            return TimeTag::EARLIEST;
         };
         let nanos = u128::from(since_ntp_epoch.subsec_nanos());
-        // Round half up; the result is below 2^32 for any nanos < 10^9.
-        let fraction = ((nanos * FRACTION_PER_SEC + NANOS_PER_SEC / 2) / NANOS_PER_SEC) as u32;
-        TimeTag {
-            seconds: since_ntp_epoch.as_secs() as u32,
-            fraction,
-        }
+        // Round half up; the result is at most 2^32 for any nanos < 10^9,
+        // and exactly 2^32 carries into the seconds.
+        let fraction = (nanos * FRACTION_PER_SEC + NANOS_PER_SEC / 2) / NANOS_PER_SEC;
+        let units = (u128::from(since_ntp_epoch.as_secs()) << 32) + fraction;
+        let earliest = u128::from(TimeTag::EARLIEST.seconds) << 32;
+        let latest = (1u128 << 64) + u128::from(TimeTag::LATEST.to_bits());
+        // On the wire the seconds wrap after era 0: keep the low 64 bits.
+        TimeTag::from_bits(units.clamp(earliest, latest) as u64)
     }
 
     /// Converts to a system time, rounding to the nearest nanosecond.
@@ -111,8 +149,10 @@ impl TimeTag {
         let nanos =
             (u128::from(self.fraction) * NANOS_PER_SEC + FRACTION_PER_SEC / 2) / FRACTION_PER_SEC;
         // nanos may round up to a whole second; Duration carries it over.
-        let since_ntp_epoch =
-            Duration::from_secs(u64::from(self.seconds)) + Duration::from_nanos(nanos as u64);
+        // Era 1 when the top bit of the seconds is clear (see the eras above).
+        let era_seconds = if self.seconds >> 31 == 0 { 1 << 32 } else { 0 };
+        let since_ntp_epoch = Duration::from_secs(era_seconds + u64::from(self.seconds))
+            + Duration::from_nanos(nanos as u64);
         let offset = Duration::from_secs(NTP_UNIX_OFFSET);
         match since_ntp_epoch.checked_sub(offset) {
             Some(after) => UNIX_EPOCH + after,
@@ -126,10 +166,25 @@ impl TimeTag {
         if self.is_immediate() || self <= now {
             return Duration::ZERO;
         }
-        let diff = self.to_bits() - now.to_bits();
+        let diff = self.chronological() - now.chronological();
         let secs = diff >> 32;
         let nanos = ((u128::from(diff as u32) * NANOS_PER_SEC) / FRACTION_PER_SEC) as u64;
         Duration::from_secs(secs) + Duration::from_nanos(nanos)
+    }
+}
+
+impl Ord for TimeTag {
+    /// The order of the instants (see the eras above), with
+    /// [`IMMEDIATE`](TimeTag::IMMEDIATE) before every other time tag.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (!self.is_immediate(), self.chronological())
+            .cmp(&(!other.is_immediate(), other.chronological()))
+    }
+}
+
+impl PartialOrd for TimeTag {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -164,7 +219,7 @@ impl FromStr for TimeTag {
 
     /// Parses `SECONDS.FRACTION` in hexadecimal (the `Display` form).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || crate::Error::InvalidSpecial("time tag (expected hex SECONDS.FRACTION)");
+        let bad = || crate::Error::InvalidSpecial(crate::error::Expected::TimeTag);
         let (secs, frac) = s.split_once('.').ok_or_else(bad)?;
         Ok(TimeTag {
             seconds: u32::from_str_radix(secs, 16).map_err(|_| bad())?,
@@ -219,21 +274,64 @@ mod tests {
     }
 
     #[test]
-    fn before_1900_saturates_and_immediate_converts() {
+    fn outside_the_two_eras_saturates_and_immediate_converts() {
+        // 1968-01-20 03:14:08 UTC and 2104-02-26 09:42:24 UTC, in Unix time.
+        let earliest = UNIX_EPOCH - Duration::from_secs(NTP_UNIX_OFFSET - (1 << 31));
+        let end = UNIX_EPOCH + Duration::from_secs((1 << 32) + (1 << 31) - NTP_UNIX_OFFSET);
+        assert_eq!(TimeTag::EARLIEST.to_system_time(), earliest);
+        assert_eq!(TimeTag::from_system_time(earliest), TimeTag::EARLIEST);
         let long_ago = UNIX_EPOCH - Duration::from_secs(NTP_UNIX_OFFSET + 10);
-        assert_eq!(TimeTag::from_system_time(long_ago), TimeTag::new(0, 0));
-        let t = TimeTag::IMMEDIATE.to_system_time();
+        assert_eq!(TimeTag::from_system_time(long_ago), TimeTag::EARLIEST);
         assert_eq!(
-            UNIX_EPOCH.duration_since(t).unwrap(),
-            Duration::from_secs(NTP_UNIX_OFFSET)
+            TimeTag::from_system_time(earliest - Duration::from_nanos(1)),
+            TimeTag::EARLIEST
         );
+        assert_eq!(TimeTag::from_system_time(end), TimeTag::LATEST);
+        assert_eq!(
+            TimeTag::from_system_time(end - Duration::from_secs(1)),
+            TimeTag::new((1 << 31) - 1, 0)
+        );
+        // IMMEDIATE is (0, 1): 233 ps after the rollover, which rounds to it.
+        let rollover = UNIX_EPOCH + Duration::from_secs((1 << 32) - NTP_UNIX_OFFSET);
+        assert_eq!(TimeTag::IMMEDIATE.to_system_time(), rollover);
+    }
+
+    #[test]
+    fn both_sides_of_the_2036_rollover() {
+        // 2036-02-07 06:28:16 UTC.
+        let rollover = UNIX_EPOCH + Duration::from_secs((1 << 32) - NTP_UNIX_OFFSET);
+        let before = rollover - Duration::from_millis(500);
+        let after = rollover + Duration::from_millis(1500);
+        let t_before = TimeTag::from_system_time(before);
+        let t_after = TimeTag::from_system_time(after);
+        assert_eq!(t_before, TimeTag::new(u32::MAX, 0x8000_0000));
+        assert_eq!(t_after, TimeTag::new(1, 0x8000_0000));
+        assert_eq!(TimeTag::from_system_time(rollover), TimeTag::new(0, 0));
+        assert_eq!(t_before.to_system_time(), before);
+        assert_eq!(t_after.to_system_time(), after);
+        // Ordered and subtracted as instants, across the wrap.
+        assert!(t_before < t_after);
+        assert_eq!(t_after.duration_since(t_before), Duration::from_secs(2));
+        assert_eq!(t_before.duration_since(t_after), Duration::ZERO);
+        // A year into era 1 and the last years of era 0 round-trip too.
+        for t in [
+            rollover + Duration::from_secs(365 * 86_400),
+            UNIX_EPOCH + Duration::new(2_000_000_000, 123_456_789),
+            UNIX_EPOCH + Duration::new(4_000_000_000, 999_999_999),
+        ] {
+            assert_eq!(TimeTag::from_system_time(t).to_system_time(), t);
+        }
+        assert!(TimeTag::IMMEDIATE < TimeTag::EARLIEST);
+        assert!(TimeTag::EARLIEST < TimeTag::new(0, 0));
+        assert!(TimeTag::new(0, 0) < TimeTag::LATEST);
     }
 
     #[test]
     fn after_saturates_instead_of_panicking() {
+        assert_eq!(TimeTag::after(Duration::MAX), TimeTag::LATEST);
         assert_eq!(
-            TimeTag::after(Duration::MAX),
-            TimeTag::new(u32::MAX, u32::MAX)
+            TimeTag::after(Duration::from_secs(200 * 365 * 86_400)),
+            TimeTag::LATEST
         );
         assert!(TimeTag::after(Duration::from_secs(1)) > TimeTag::now());
     }
