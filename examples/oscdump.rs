@@ -26,25 +26,18 @@
 //!
 //! A packet that does not parse is reported on standard error (the
 //! dispatcher's error hook) and the dump goes on. `-r` writes each packet's
-//! raw bytes to standard output instead. `-L` (line buffering in liblo) is
-//! accepted and changes nothing.
+//! raw bytes to standard output instead: the same server hands them to a
+//! [`PacketSink`] that writes them, unparsed. `-L` (line buffering in
+//! liblo) is accepted and changes nothing.
 
-use std::io::{self, Read, Write};
-use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::io::{self, Write};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::thread;
 
 use osc_serde::dispatch::Context;
-use osc_serde::framing::{FrameDecoder, StreamDecoder, DEFAULT_MAX_FRAME};
-use osc_serde::transport::{Server, MAX_DATAGRAM};
-use osc_serde::{Dispatcher, Message, TimeTag};
+use osc_serde::transport::{PacketSink, Server};
+use osc_serde::{Dispatcher, Message, Origin, Responder, TimeTag};
 
 const USAGE: &str = "usage: oscdump [-r] [-L] PORT | osc.udp://[HOST]:PORT | osc.tcp://[HOST]:PORT";
-/// Open TCP connections served at once in raw mode; further ones are
-/// closed at once.
-const MAX_RAW_CONNECTIONS: usize = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Protocol {
@@ -77,10 +70,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match (raw, protocol) {
-        (false, _) => dump(protocol, &bind),
-        (true, Protocol::Udp) => raw_udp(&bind).map_err(Into::into),
-        (true, Protocol::Tcp) => raw_tcp(&bind).map_err(Into::into),
+    let result = if raw {
+        serve(RawDump::default(), protocol, &bind)
+    } else {
+        serve(dispatcher(), protocol, &bind)
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -111,8 +104,19 @@ fn parse_endpoint(text: &str) -> Result<(Protocol, String), String> {
     Ok((protocol, format!("{host}:{port}")))
 }
 
-/// Serves until killed, printing a line per message.
-fn dump(protocol: Protocol, bind: &str) -> osc_serde::Result<()> {
+/// Serves until killed, handing every packet to `sink`.
+fn serve(sink: impl PacketSink, protocol: Protocol, bind: &str) -> osc_serde::Result<()> {
+    let mut server = Server::new(sink)?;
+    let (scheme, local) = match protocol {
+        Protocol::Udp => ("osc.udp", server.bind_udp(bind)?),
+        Protocol::Tcp => ("osc.tcp", server.listen_tcp(bind)?),
+    };
+    eprintln!("oscdump: listening on {scheme}://{local}");
+    server.run()
+}
+
+/// A dispatcher printing a line per message.
+fn dispatcher() -> Dispatcher {
     let mut dispatcher = Dispatcher::new();
     dispatcher.set_default_with_context(|ctx: &Context, message: Message| {
         // The bundle's time tag, or the time of receipt when there is none.
@@ -126,13 +130,7 @@ fn dump(protocol: Protocol, bind: &str) -> osc_serde::Result<()> {
         }
     });
     dispatcher.on_error(|report| eprintln!("oscdump: {report}"));
-    let mut server = Server::new(dispatcher)?;
-    let (scheme, local) = match protocol {
-        Protocol::Udp => ("osc.udp", server.bind_udp(bind)?),
-        Protocol::Tcp => ("osc.tcp", server.listen_tcp(bind)?),
-    };
-    eprintln!("oscdump: listening on {scheme}://{local}");
-    server.run()
+    dispatcher
 }
 
 /// Prints `SSSSSSSS.FFFFFFFF /path TYPES ARGS...`, as liblo's `oscdump`
@@ -143,57 +141,31 @@ fn print_line(when: TimeTag, message: &Message) -> io::Result<()> {
     out.flush()
 }
 
-fn write_raw(packet: &[u8]) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    out.write_all(packet)?;
-    out.flush()
+/// `-r`: each datagram's or frame's bytes, unparsed, through the same
+/// server (its limits and framing detection) without a dispatcher.
+#[derive(Debug, Default)]
+struct RawDump {
+    errors: u64,
 }
 
-/// `-r` over UDP: each datagram's bytes, unparsed.
-fn raw_udp(bind: &str) -> io::Result<()> {
-    let socket = UdpSocket::bind(bind)?;
-    eprintln!("oscdump: listening on osc.udp://{}", socket.local_addr()?);
-    let mut buf = vec![0u8; MAX_DATAGRAM];
-    loop {
-        let (len, _) = socket.recv_from(&mut buf)?;
-        write_raw(&buf[..len])?;
+impl PacketSink for RawDump {
+    fn packet(&mut self, packet: &[u8], _origin: Origin, _responder: &mut dyn Responder) {
+        let mut out = io::stdout().lock();
+        if out.write_all(packet).and_then(|()| out.flush()).is_err() {
+            // Standard output is gone (e.g. a closed pipe): nothing to do.
+            std::process::exit(0);
+        }
     }
-}
 
-/// `-r` over TCP: each frame's bytes, unparsed, a thread per connection.
-fn raw_tcp(bind: &str) -> io::Result<()> {
-    let listener = TcpListener::bind(bind)?;
-    eprintln!("oscdump: listening on osc.tcp://{}", listener.local_addr()?);
-    let open = Arc::new(AtomicUsize::new(0));
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        if open.fetch_add(1, Ordering::SeqCst) >= MAX_RAW_CONNECTIONS {
-            open.fetch_sub(1, Ordering::SeqCst);
-            eprintln!("oscdump: too many connections, closing a new one");
-            continue;
+    fn report_error(&mut self, error: &osc_serde::Error, origin: Option<&Origin>) {
+        self.errors += 1;
+        match origin.and_then(|o| o.peer) {
+            Some(peer) => eprintln!("oscdump: {error} (from {peer})"),
+            None => eprintln!("oscdump: {error}"),
         }
-        let open = Arc::clone(&open);
-        thread::spawn(move || {
-            if let Err(e) = raw_connection(stream) {
-                eprintln!("oscdump: {e}");
-            }
-            open.fetch_sub(1, Ordering::SeqCst);
-        });
     }
-    Ok(())
-}
 
-fn raw_connection(mut stream: TcpStream) -> osc_serde::Result<()> {
-    let mut decoder = FrameDecoder::detect(DEFAULT_MAX_FRAME);
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = stream.read(&mut buf)?;
-        if n == 0 {
-            return Ok(());
-        }
-        let mut input = &buf[..n];
-        while let Some(frame) = decoder.decode(&mut input)? {
-            write_raw(frame)?;
-        }
+    fn error_count(&self) -> u64 {
+        self.errors
     }
 }

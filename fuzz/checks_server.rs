@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use osc_serde::dispatch::{ManualClock, Reply};
 use osc_serde::framing::{FrameDecoder, Framing, StreamDecoder};
-use osc_serde::{Dispatcher, Error, Message, Origin, Packet, Pattern, TimeTag, Value};
+use osc_serde::{Dispatcher, Error, Message, MessageRef, Origin, Packet, Pattern, TimeTag, Value};
 use serde::Deserialize;
 
 /// What a frame decoder yielded: a frame, or an error (FrameTooLarge
@@ -223,8 +223,9 @@ pub struct Calls {
 const MAX_QUEUED: usize = 4;
 const MAX_AHEAD: Duration = Duration::from_secs(60);
 
-/// A dispatcher with typed handlers on literal addresses and patterns, a
-/// catch-all handler taking the whole [`Message`], a replying handler, a
+/// A dispatcher with typed handlers (owned and borrowing) on literal
+/// addresses and patterns, catch-all handlers taking the whole [`Message`]
+/// and [`MessageRef`], a replying handler, a
 /// default handler, a small bundle queue and a manual clock.
 pub fn dispatcher(calls: &Arc<Mutex<Calls>>, clock: &ManualClock) -> Dispatcher {
     let mut d = Dispatcher::new();
@@ -248,9 +249,23 @@ pub fn dispatcher(calls: &Arc<Mutex<Calls>>, clock: &ManualClock) -> Dispatcher 
         Reply::to("/echoed", args)
     })
     .unwrap();
-    // Every message reaches a handler that decodes all of it.
+    // Handlers that borrow from the packet.
+    let c = count(calls);
+    d.map_ref("/voice", move |_: (i32, f32, &str)| c()).unwrap();
+    let c = count(calls);
+    d.map_ref("/{a,b}/*", move |_: (Option<&str>, Vec<&[u8]>)| c())
+        .unwrap();
+    // Every message reaches a handler that decodes all of it, owned and
+    // borrowed.
     let c = count(calls);
     d.map("//*", move |_: Message| c()).unwrap();
+    let c = count(calls);
+    d.map_ref("//*", move |m: MessageRef| {
+        if m.args().all(|arg| arg.is_ok()) {
+            c()
+        }
+    })
+    .unwrap();
     let c = count(calls);
     d.set_default(move |_: Message| c());
     let errors = calls.clone();

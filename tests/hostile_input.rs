@@ -498,10 +498,7 @@ fn a_flooding_connection_does_not_starve_others() {
     const FLOOD: usize = 2_000_000;
     // A small budget: a turn of the flooding connection is then short even
     // in an unoptimised build (a turn costs the budget's packets' handling).
-    let t = start(Limits {
-        read_budget: 4096,
-        ..Limits::default()
-    });
+    let t = start(Limits::default().with_read_budget(4096));
     let stop = Arc::new(AtomicBool::new(false));
     let flood = {
         let stop = stop.clone();
@@ -548,10 +545,7 @@ fn a_flooding_connection_does_not_starve_others() {
 /// A datagram over the limit is dropped and counted.
 #[test]
 fn oversized_datagrams_are_counted() {
-    let t = start(Limits {
-        max_datagram: 100,
-        ..Limits::default()
-    });
+    let t = start(Limits::default().with_max_datagram(100));
     let mut udp = UdpClient::new(t.udp).unwrap();
     for size in [101, 1000, 65_000] {
         udp.send_bytes(&vec![0x2f; size]).unwrap();
@@ -569,10 +563,7 @@ fn oversized_datagrams_are_counted() {
 /// nothing lost, order kept.
 #[test]
 fn a_zero_read_budget_still_serves_everything() {
-    let t = start(Limits {
-        read_budget: 0,
-        ..Limits::default()
-    });
+    let t = start(Limits::default().with_read_budget(0));
     let mut tcp = TcpClient::connect_with(t.length, Framing::Length).unwrap();
     for n in 0..1000 {
         tcp.queue(&Message::new("/ping").arg(n)).unwrap();
@@ -590,10 +581,7 @@ fn a_zero_read_budget_still_serves_everything() {
 /// had arrived, within a bounded number of read budgets, not forever.
 #[test]
 fn stop_returns_while_a_peer_floods() {
-    let t = start(Limits {
-        read_budget: 256,
-        ..Limits::default()
-    });
+    let t = start(Limits::default().with_read_budget(256));
     let flooding = Arc::new(AtomicBool::new(true));
     let flood = {
         let flooding = flooding.clone();

@@ -109,10 +109,7 @@ async fn a_2_gib_length_prefix_closes_the_connection_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slip_without_end_is_cut_at_the_frame_bound() {
-    let limits = Limits {
-        max_frame: 4096,
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_max_frame(4096);
     let (server, udp, tcp, mut errors) = start(limits).await;
     let mut stream = TcpStream::connect(tcp).await.unwrap();
     stream.write_all(&[0xc0]).await.unwrap();
@@ -128,11 +125,9 @@ async fn slip_without_end_is_cut_at_the_frame_bound() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trickled_half_frame_is_closed_by_the_frame_timeout() {
-    let limits = Limits {
-        idle_timeout: Some(Duration::from_secs(5)),
-        frame_timeout: Some(Duration::from_millis(300)),
-        ..Limits::default()
-    };
+    let limits = Limits::default()
+        .with_idle_timeout(Some(Duration::from_secs(5)))
+        .with_frame_timeout(Some(Duration::from_millis(300)));
     let (server, udp, tcp, mut errors) = start(limits).await;
     let mut stream = TcpStream::connect(tcp).await.unwrap();
     let started = Instant::now();
@@ -161,10 +156,7 @@ async fn a_trickled_half_frame_is_closed_by_the_frame_timeout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_connection_is_closed_by_the_idle_timeout() {
-    let limits = Limits {
-        idle_timeout: Some(Duration::from_millis(300)),
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_idle_timeout(Some(Duration::from_millis(300)));
     let (server, udp, tcp, mut errors) = start(limits).await;
     let started = Instant::now();
     let mut stream = TcpStream::connect(tcp).await.unwrap();
@@ -180,10 +172,7 @@ async fn an_idle_connection_is_closed_by_the_idle_timeout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_over_the_limit_are_closed_at_once() {
-    let limits = Limits {
-        max_connections: 2,
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_max_connections(2);
     let (server, _udp, tcp, _errors) = start(limits).await;
     let mut kept = Vec::new();
     for i in 0..2 {
@@ -205,10 +194,7 @@ async fn connections_over_the_limit_are_closed_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_that_never_reads_its_replies_is_closed() {
-    let limits = Limits {
-        max_pending_output: 256 * 1024,
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_max_pending_output(256 * 1024);
     let (server, udp, tcp, mut errors) = start(limits).await;
     let mut stream = TcpStream::connect(tcp).await.unwrap();
     let mut requests = Vec::new();
@@ -230,10 +216,7 @@ async fn a_peer_that_never_reads_its_replies_is_closed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_and_oversized_datagrams_are_reported_and_dropped() {
-    let limits = Limits {
-        max_datagram: 1024,
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_max_datagram(1024);
     let (server, udp, tcp, _errors) = start(limits).await;
     let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     // A fixed linear congruential sequence: random-looking, repeatable.

@@ -44,12 +44,11 @@
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
-mod pool;
 mod server;
 mod tcp;
 mod udp;
 
-pub use server::{Limits, Server, ServerHandle, Stats, Stopper};
+pub use server::{Limits, PacketSink, Server, ServerHandle, Stats, Stopper};
 pub use tcp::TcpClient;
 pub use udp::{UdpClient, MAX_DATAGRAM};
 
