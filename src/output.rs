@@ -14,6 +14,11 @@ use crate::error::{count, Error, Result};
 /// An encoder's output buffer. Every method is inlined into the encoder,
 /// so that for a `Vec` (which cannot fail) the `Result`s compile away.
 pub(crate) trait Output {
+    /// Whether the output has a fixed capacity (a caller's slice): the
+    /// encoder then reserves no more than the message needs, since bytes
+    /// reserved and given back later could make a message that fits fail.
+    const FIXED: bool;
+
     /// Bytes written so far.
     fn len(&self) -> usize;
 
@@ -40,6 +45,8 @@ pub(crate) trait Output {
 
 #[cfg(feature = "alloc")]
 impl Output for alloc::vec::Vec<u8> {
+    const FIXED: bool = false;
+
     #[inline(always)]
     fn len(&self) -> usize {
         self.len()
@@ -119,6 +126,8 @@ fn too_small(capacity: usize) -> Error {
 }
 
 impl Output for SliceOutput<'_> {
+    const FIXED: bool = true;
+
     #[inline(always)]
     fn len(&self) -> usize {
         self.len

@@ -179,7 +179,10 @@ impl<'o, O: Output> Serializer<'o, O> {
     }
 
     /// The room is full: doubles it, or reports that no address was
-    /// written.
+    /// written. A caller's slice grows it by one padded block only: a
+    /// doubled room can be larger than the final tag string, and the bytes
+    /// it takes until `end_message` gives them back would make a message
+    /// that fits the slice exactly fail with `BufferTooSmall`.
     #[cold]
     #[inline(never)]
     fn grow_room(&mut self) -> Result<()> {
@@ -187,7 +190,7 @@ impl<'o, O: Output> Serializer<'o, O> {
             return Err(Error::NoAddress);
         };
         let room = self.tag_limit + 1 - comma;
-        self.resize_room(room, 0)
+        self.resize_room(if O::FIXED { 4 } else { room }, 0)
     }
 
     /// Writes one argument: its tag into the room, its payload at the end.
@@ -948,6 +951,33 @@ mod tests {
                 wire::write_i32(&mut want, i.into());
             }
             assert_eq!(out, want, "{n} nested items");
+        }
+    }
+
+    /// Encoding into a caller's slice needs exactly the message's length,
+    /// also when arrays make the tag room grow several times: a doubled
+    /// room used to be larger than the final tag string (16 bytes for 12)
+    /// and a slice of the message's size failed (found by the `to_slice`
+    /// fuzz target).
+    #[test]
+    fn a_growing_tag_room_fits_a_slice_of_the_message_size() {
+        for n in 0..40usize {
+            let args = (vec![7i32; n], [[1u8], [2]], "s");
+            let want = crate::to_vec_with_address("/a", &args).unwrap();
+            for size in 0..want.len() + 8 {
+                let mut buf = vec![0xee; size];
+                match crate::to_slice_with_address(&mut buf, "/a", &args) {
+                    Ok(len) => {
+                        assert!(size >= want.len(), "{n} args, {size} bytes");
+                        assert_eq!(buf[..len], want[..], "{n} args, {size} bytes");
+                    }
+                    Err(Error::BufferTooSmall { capacity }) => {
+                        assert_eq!(capacity as usize, size);
+                        assert!(size < want.len(), "{n} args: {size} bytes refused");
+                    }
+                    Err(other) => panic!("{other:?}"),
+                }
+            }
         }
     }
 
