@@ -1,0 +1,9 @@
+//! Fuzz target `framing_slice`: see `check_framing_slice` in tests/fuzz/checks_slice.rs.
+#![no_main]
+
+#[path = "../../tests/fuzz/checks_server.rs"]
+mod checks_server;
+#[path = "../../tests/fuzz/checks_slice.rs"]
+mod checks_slice;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks_slice::check_framing_slice(data));
