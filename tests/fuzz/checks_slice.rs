@@ -128,10 +128,10 @@ fn agree<T: Serialize + ?Sized + fmt::Debug>(
 
 /// The buffer sizes to try for an output of `needed` bytes: every size
 /// from 0 to `needed + 8`, or for a long output (which would make the
-/// check quadratic) every size near both ends and every 32nd between.
+/// check quadratic) every size near both ends and every 64th between.
 fn sizes(needed: usize) -> impl Iterator<Item = usize> {
     let end = needed + 8;
-    (0..=end).filter(move |&n| needed <= 160 || n < 64 || n + 64 > needed || n % 32 == 0)
+    (0..=end).filter(move |&n| needed <= 96 || n < 32 || n + 32 > needed || n % 64 == 0)
 }
 
 /// Builds values from fuzz bytes; reads zeros once they run out, so
