@@ -168,12 +168,15 @@ impl TimeTag {
     }
 
     /// How long from `now` until this time tag; zero if it is due already
-    /// (and for [`IMMEDIATE`](TimeTag::IMMEDIATE)).
+    /// (and for [`IMMEDIATE`](TimeTag::IMMEDIATE)). A `now` of `IMMEDIATE`
+    /// stands for its instant, like any other value.
     pub fn duration_since(self, now: TimeTag) -> Duration {
-        if self.is_immediate() || self <= now {
+        // On the time line, not by `Ord`: `Ord` puts IMMEDIATE first, but
+        // as `now` it is an instant after all of era 0.
+        let diff = self.chronological().saturating_sub(now.chronological());
+        if self.is_immediate() || diff == 0 {
             return Duration::ZERO;
         }
-        let diff = self.chronological() - now.chronological();
         let secs = diff >> 32;
         let nanos = ((u128::from(diff as u32) * NANOS_PER_SEC) / FRACTION_PER_SEC) as u64;
         Duration::from_secs(secs) + Duration::from_nanos(nanos)
@@ -280,6 +283,21 @@ mod tests {
     fn fraction_that_rounds_to_a_whole_second_carries() {
         let t = TimeTag::new(2_208_988_800, u32::MAX);
         assert_eq!(t.to_system_time(), UNIX_EPOCH + Duration::from_secs(1));
+    }
+
+    /// An era-0 tag is due at a `now` of IMMEDIATE (233 ps after the 2036
+    /// rollover): `Ord` puts IMMEDIATE first, and comparing by it made the
+    /// difference overflow (a panic in debug builds, 136 years in release;
+    /// found by the `timetag` fuzz target).
+    #[test]
+    fn duration_since_immediate_is_on_the_time_line() {
+        let era0 = TimeTag::new(0xE000_0000, 0);
+        assert_eq!(era0.duration_since(TimeTag::IMMEDIATE), Duration::ZERO);
+        let era1 = TimeTag::new(2, 1);
+        assert_eq!(
+            era1.duration_since(TimeTag::IMMEDIATE),
+            Duration::from_secs(2)
+        );
     }
 
     #[test]

@@ -37,6 +37,11 @@ fn roundtrip_seeds() {
     run(checks::check_roundtrip);
 }
 
+#[test]
+fn timetag_seeds() {
+    common::check_seeds(&common::fuzz_seeds("timetag"), checks::check_timetag, 6);
+}
+
 /// The seeds are not all rejected: the corpus holds valid messages and
 /// bundles of every kind, so the checks above exercise the success paths.
 #[test]

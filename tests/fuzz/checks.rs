@@ -242,3 +242,89 @@ fn encode_message(m: &Message) -> Vec<u8> {
     m.to_bytes()
         .unwrap_or_else(|e| panic!("decoded message {m:?} does not encode: {e}"))
 }
+
+/// Time tags: the order is the order of the instants they name (with
+/// `IMMEDIATE` first) and `to_system_time` keeps it; `TimeTag ->
+/// SystemTime -> TimeTag` moves by at most 3 fraction units and
+/// `SystemTime -> TimeTag -> SystemTime` is exact between `EARLIEST` and
+/// `LATEST` (saturating outside); `duration_since` is zero exactly when
+/// the tag is due and otherwise the difference of the system times (to
+/// rounding); `Display` parses back, and the `t` argument round-trips.
+///
+/// Input layout: two time tags (8 bytes each, big-endian), a system time
+/// (8 bytes of signed seconds from the Unix epoch, 4 of nanoseconds), and
+/// a string to parse as a time tag.
+pub fn check_timetag(data: &[u8]) {
+    use osc_serde::TimeTag;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    let mut bytes = [0u8; 28];
+    let n = data.len().min(28);
+    bytes[..n].copy_from_slice(&data[..n]);
+    let word = |at: usize| u64::from_be_bytes(bytes[at..at + 8].try_into().unwrap());
+    let (a, b) = (TimeTag::from_bits(word(0)), TimeTag::from_bits(word(8)));
+    // Position on the time line (era 0's upper half, then era 1's lower).
+    let line = |t: TimeTag| t.to_bits() ^ (1 << 63);
+
+    for t in [a, b] {
+        let back = TimeTag::from_system_time(t.to_system_time());
+        assert!(line(back).abs_diff(line(t)) <= 3, "{t} came back as {back}");
+        assert_eq!(t.to_string().parse::<TimeTag>().ok(), Some(t));
+        let bytes = osc_serde::to_vec_with_address("/t", &t).expect("a time tag encodes");
+        assert_eq!(osc_serde::from_slice::<TimeTag>(&bytes).ok(), Some(t));
+    }
+
+    let expected = match (a.is_immediate(), b.is_immediate()) {
+        (true, true) => core::cmp::Ordering::Equal,
+        (true, false) => core::cmp::Ordering::Less,
+        (false, true) => core::cmp::Ordering::Greater,
+        (false, false) => line(a).cmp(&line(b)),
+    };
+    assert_eq!(a.cmp(&b), expected, "{a} vs {b}");
+    if !a.is_immediate() && !b.is_immediate() && a <= b {
+        assert!(a.to_system_time() <= b.to_system_time(), "{a} vs {b}");
+    }
+
+    // Due: IMMEDIATE, or not after `now` on the time line.
+    let waited = a.duration_since(b);
+    if a.is_immediate() || line(a) <= line(b) {
+        assert_eq!(waited, Duration::ZERO, "{a} since {b}");
+    } else {
+        let between = a
+            .to_system_time()
+            .duration_since(b.to_system_time())
+            .expect("a later tag is a later system time");
+        let error = waited.abs_diff(between);
+        assert!(
+            error <= Duration::from_nanos(2),
+            "{a} since {b}: {waited:?} vs {between:?}"
+        );
+    }
+
+    let secs = i64::from_be_bytes(bytes[16..24].try_into().unwrap()) % (1 << 40);
+    let nanos = u32::from_be_bytes(bytes[24..28].try_into().unwrap()) % 1_000_000_000;
+    let offset = Duration::new(secs.unsigned_abs(), nanos);
+    let time = if secs >= 0 {
+        UNIX_EPOCH.checked_add(offset)
+    } else {
+        UNIX_EPOCH.checked_sub(offset)
+    };
+    if let Some(time) = time {
+        let t = TimeTag::from_system_time(time);
+        if time < TimeTag::EARLIEST.to_system_time() {
+            assert_eq!(t, TimeTag::EARLIEST);
+        } else if time > TimeTag::LATEST.to_system_time() {
+            assert_eq!(t, TimeTag::LATEST);
+        } else {
+            assert_eq!(t.to_system_time(), time, "{time:?} came back otherwise");
+        }
+        let _: SystemTime = t.into();
+    }
+
+    // Any text: parsing never panics, and what parses prints and parses
+    // back to itself.
+    let text = String::from_utf8_lossy(data.get(28..).unwrap_or_default());
+    if let Ok(t) = text.parse::<TimeTag>() {
+        assert_eq!(t.to_string().parse::<TimeTag>().ok(), Some(t));
+    }
+}

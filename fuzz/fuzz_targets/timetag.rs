@@ -1,0 +1,7 @@
+//! Fuzz target `timetag`: see `check_timetag` in tests/fuzz/checks.rs.
+#![no_main]
+
+#[path = "../../tests/fuzz/checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::check_timetag(data));
