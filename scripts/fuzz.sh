@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every cargo-fuzz target in fuzz/ for a bounded time and fails on any
-# crash. Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 45: nine targets
+# crash. Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 45: ten targets
 # and their build stay within CI's 20 minutes)
 #
 # Only the stable toolchain exists on our machines; cargo-fuzz needs nightly
