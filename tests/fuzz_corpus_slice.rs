@@ -30,7 +30,7 @@ fn framing_slice_seeds() {
 fn to_slice_seeds_encode_and_fail() {
     let (mut encoded, mut refused) = ([0; 4], [0; 4]);
     for (_, bytes) in common::fuzz_seeds("to_slice") {
-        match checks_slice::to_slice_shape(&bytes) {
+        match checks_slice::to_slice_shape(&bytes, false) {
             Some((shape, true)) => encoded[usize::from(shape)] += 1,
             Some((shape, false)) => refused[usize::from(shape)] += 1,
             None => {}
