@@ -15,8 +15,9 @@ use crate::error::{count, Error, Result};
 /// so that for a `Vec` (which cannot fail) the `Result`s compile away.
 pub(crate) trait Output {
     /// Whether the output has a fixed capacity (a caller's slice): the
-    /// encoder then reserves no more than the message needs, since bytes
-    /// reserved and given back later could make a message that fits fail.
+    /// encoder then grows the tag room by one block at a time rather than
+    /// doubling it, since room reserved and given back at the end could
+    /// make a message that fits fail.
     const FIXED: bool;
 
     /// Bytes written so far.
