@@ -310,7 +310,9 @@ async fn stop_dispatches_everything_already_received() {
     // Make sure the connection is accepted before the burst.
     tcp.send_message("/ping", &0).await.unwrap();
     tcp.recv(WAIT).await.unwrap().expect("a reply");
-    for i in 0..200 {
+    // Fewer datagrams than a default socket buffer holds even if the
+    // server does not read meanwhile: the kernel would drop the rest.
+    for i in 0..100 {
         udp.send_message("/udp", &i).await.unwrap();
         tcp.queue(&Message::new("/tcp").arg(i)).await.unwrap();
     }
@@ -328,7 +330,7 @@ async fn stop_dispatches_everything_already_received() {
             other => panic!("unexpected {other}"),
         }
     }
-    assert_eq!((udp_seen, tcp_seen), (200, 200));
+    assert_eq!((udp_seen, tcp_seen), (100, 100));
 }
 
 #[tokio::test(flavor = "current_thread")]
