@@ -164,32 +164,83 @@
 //! arguments when nothing follows its address; argument bytes without tags
 //! cannot be read, and reading them is [`Error::MissingTypeTags`] (the raw
 //! bytes stay reachable through [`MessageRef::data`]), never a silent drop.
+//!
+//! # Without std or an allocator
+//!
+//! With `default-features = false` the crate is `#![no_std]` and needs no
+//! allocator: [`to_slice`] encodes into a buffer of your own,
+//! [`from_slice`] decodes with `&str` and `&[u8]` fields borrowed from the
+//! input, and [`MessageRef`], [`PacketRef`] and [`BundleRef`] read packets.
+//! The `alloc` feature adds the owned types (`Value`, `Message`, `Bundle`,
+//! `Packet`, `Pattern`) and `to_vec`; `std` (the default) adds `SystemTime`
+//! conversions, `io::Write`, the dispatcher and the transports.
+//!
+//! ```
+//! use osc_serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize)]
+//! #[serde(rename = "/sensor/1")]
+//! struct Reading {
+//!     temperature: f32,
+//!     humidity: f32,
+//! }
+//!
+//! #[derive(Deserialize, Debug, PartialEq)]
+//! #[serde(rename = "/led")]
+//! struct Led<'a> {
+//!     colour: &'a str,
+//!     level: i32,
+//! }
+//!
+//! let mut buf = [0u8; 64];
+//! let n = osc_serde::to_slice(&mut buf, &Reading { temperature: 22.5, humidity: 50.0 })?;
+//! assert_eq!(&buf[..n], b"/sensor/1\0\0\0,ff\0\x41\xb4\0\0\x42\x48\0\0");
+//!
+//! let received = b"/led\0\0\0\0,si\0red\0\0\0\0\x80";
+//! let led: Led = osc_serde::from_slice(received)?;
+//! assert_eq!(led, Led { colour: "red", level: 128 });
+//! # Ok::<(), osc_serde::Error>(())
+//! ```
+#![cfg_attr(not(any(feature = "std", test)), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "alloc")]
 extern crate alloc;
 
 pub mod address;
 mod args;
 mod bundle;
 mod de;
+#[cfg(feature = "std")]
 pub mod dispatch;
 pub mod error;
 pub mod framing;
 mod message;
+mod output;
 mod ser;
+mod special;
+mod timetag;
 #[cfg(feature = "transport")]
 pub mod transport;
 pub mod value;
 pub mod wire;
 
+#[cfg(feature = "alloc")]
 pub use address::Pattern;
 pub use args::{Args, ArrayRef, MAX_DEPTH};
-pub use bundle::{Bundle, BundleRef, Elements, Packet, PacketRef, BUNDLE_TAG};
+#[cfg(feature = "alloc")]
+pub use bundle::{Bundle, Packet};
+pub use bundle::{BundleRef, Elements, PacketRef, BUNDLE_TAG};
+#[cfg(feature = "std")]
 pub use dispatch::{Context, Dispatcher, Origin, Responder};
 pub use error::{Error, Result};
-pub use message::{Message, MessageRef};
-pub use value::{Blob, Color, Infinitum, Midi, Symbol, TimeTag, Value, ValueRef};
+#[cfg(feature = "alloc")]
+pub use message::Message;
+pub use message::MessageRef;
+#[cfg(feature = "alloc")]
+pub use value::Value;
+pub use value::{Blob, Color, Infinitum, Midi, Symbol, TimeTag, ValueRef};
 
 /// The serde this crate is built on, so that a project depending on
 /// osc-serde alone can derive with `#[serde(crate = "osc_serde::serde")]`.
@@ -202,8 +253,60 @@ pub use serde::{Deserialize, Serialize};
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-use std::io;
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
 
+/// Encodes a value named after an address (see the crate docs) as a
+/// message into `buf`, and returns the length written: no allocation, for
+/// firmware without an allocator.
+///
+/// A `buf` too small for the message is [`Error::BufferTooSmall`]; the
+/// length is then not returned, and what `buf` holds is unspecified.
+///
+/// ```
+/// #[derive(serde::Serialize)]
+/// #[serde(rename = "/volume")]
+/// struct Volume(f32);
+///
+/// let mut buf = [0u8; 64];
+/// let n = osc_serde::to_slice(&mut buf, &Volume(1.0))?;
+/// assert_eq!(&buf[..n], b"/volume\0,f\0\0\x3f\x80\0\0");
+///
+/// let mut small = [0u8; 8];
+/// assert!(matches!(
+///     osc_serde::to_slice(&mut small, &Volume(1.0)),
+///     Err(osc_serde::Error::BufferTooSmall { capacity: 8 })
+/// ));
+/// # Ok::<(), osc_serde::Error>(())
+/// ```
+#[inline]
+pub fn to_slice<T: serde::Serialize + ?Sized>(buf: &mut [u8], value: &T) -> Result<usize> {
+    let mut out = output::SliceOutput::new(buf);
+    ser::encode(&mut out, None, value)?;
+    Ok(output::Output::len(&out))
+}
+
+/// Encodes `value` as the arguments of a message to `address` into `buf`,
+/// and returns the length written; see [`to_slice`].
+///
+/// ```
+/// let mut buf = [0u8; 32];
+/// let n = osc_serde::to_slice_with_address(&mut buf, "/pair", &(1, "a"))?;
+/// assert_eq!(&buf[..n], b"/pair\0\0\0,is\0\0\0\0\x01a\0\0\0");
+/// # Ok::<(), osc_serde::Error>(())
+/// ```
+#[inline]
+pub fn to_slice_with_address<T: serde::Serialize + ?Sized>(
+    buf: &mut [u8],
+    address: &str,
+    value: &T,
+) -> Result<usize> {
+    let mut out = output::SliceOutput::new(buf);
+    ser::encode(&mut out, Some(address), value)?;
+    Ok(output::Output::len(&out))
+}
+
+#[cfg(feature = "alloc")]
 /// Encodes a value named after an address (see the crate docs) as a message.
 ///
 /// ```
@@ -220,6 +323,7 @@ pub fn to_vec<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+#[cfg(feature = "alloc")]
 /// Encodes `value` as the arguments of a message to `address`.
 ///
 /// ```
@@ -236,6 +340,7 @@ pub fn to_vec_with_address<T: serde::Serialize + ?Sized>(
     Ok(out)
 }
 
+#[cfg(feature = "alloc")]
 /// Appends the message encoding of `value` to `out`. Reusing `out` (after
 /// `clear()`) encodes without allocating. On error `out` is unchanged.
 ///
@@ -256,6 +361,7 @@ pub fn encode_into<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -
     ser::encode(out, None, value)
 }
 
+#[cfg(feature = "alloc")]
 /// Appends a message to `address` with `value` as its arguments to `out`.
 pub fn encode_into_with_address<T: serde::Serialize + ?Sized>(
     out: &mut Vec<u8>,
@@ -266,7 +372,8 @@ pub fn encode_into_with_address<T: serde::Serialize + ?Sized>(
 }
 
 /// Writes the message encoding of `value` to `writer`.
-pub fn to_writer<W: io::Write, T: serde::Serialize + ?Sized>(
+#[cfg(feature = "std")]
+pub fn to_writer<W: std::io::Write, T: serde::Serialize + ?Sized>(
     mut writer: W,
     value: &T,
 ) -> Result<()> {
@@ -283,5 +390,5 @@ pub fn to_writer<W: io::Write, T: serde::Serialize + ?Sized>(
 /// # Ok::<(), osc_serde::Error>(())
 /// ```
 pub fn from_slice<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
-    de::from_slice(bytes)
+    MessageRef::from_bytes(bytes)?.deserialize()
 }

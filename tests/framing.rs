@@ -208,8 +208,20 @@ fn slice_encoders_write_the_vec_encoders_bytes_or_nothing() {
                 other => panic!("{framing:?}: {other:?}"),
             }
             assert!(short.iter().all(|&b| b == 0xAA), "{framing:?} half wrote");
+
+            // Room for the worst case (SLIP: every byte escaped) skips the
+            // counting pass; the bytes are the same.
+            let mut roomy = vec![0xAA; 2 * p.len() + 6];
+            let n = framing.encode_to_slice(&p, &mut roomy).unwrap();
+            assert_eq!(roomy[..n], want[..], "{framing:?}");
         }
     }
+    // Every byte escaped: exactly the worst case fits.
+    let specials = [END, ESC, ESC, END];
+    let mut exact = [0; 10];
+    assert_eq!(slip::encode_to_slice(&specials, &mut exact).unwrap(), 10);
+    assert_eq!(exact[..], slip::encode(&specials)[..]);
+    assert!(slip::encode_to_slice(&specials, &mut exact[..9]).is_err());
 }
 
 #[test]

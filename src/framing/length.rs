@@ -32,10 +32,7 @@ pub const PREFIX_LEN: usize = 4;
 fn prefix(len: usize) -> Result<[u8; PREFIX_LEN]> {
     i32::try_from(len)
         .map(i32::to_be_bytes)
-        .map_err(|_| Error::FrameTooLarge {
-            size: crate::error::count(len),
-            max: i32::MAX as usize,
-        })
+        .map_err(|_| Error::frame_too_large(len, i32::MAX as usize))
 }
 
 /// Appends `packet` with its length prefix to `out`. Fails with
@@ -56,10 +53,9 @@ pub fn encode_to_slice(packet: &[u8], out: &mut [u8]) -> Result<usize> {
     let prefix = prefix(packet.len())?;
     let len = PREFIX_LEN + packet.len();
     let max = out.len();
-    let out = out.get_mut(..len).ok_or(Error::FrameTooLarge {
-        size: crate::error::count(len),
-        max,
-    })?;
+    let out = out
+        .get_mut(..len)
+        .ok_or_else(|| Error::frame_too_large(len, max))?;
     out[..PREFIX_LEN].copy_from_slice(&prefix);
     out[PREFIX_LEN..].copy_from_slice(packet);
     Ok(len)
@@ -102,6 +98,7 @@ pub(crate) struct LengthState {
 impl LengthState {
     /// Consumes bytes from the front of `input` into `buf` until a frame
     /// is complete (`true`) or the input is used up (`false`).
+    #[inline]
     pub(crate) fn feed<S: FrameStorage>(
         &mut self,
         buf: &mut FrameBuf<S>,
@@ -125,10 +122,7 @@ impl LengthState {
                 let size = usize::try_from(claimed)
                     .ok()
                     .filter(|&s| s <= buf.max())
-                    .ok_or(Error::FrameTooLarge {
-                        size: claimed as u32,
-                        max: buf.max(),
-                    })?;
+                    .ok_or_else(|| Error::frame_too_large(claimed as u32 as usize, buf.max()))?;
                 self.size = Some(size);
                 size
             }
