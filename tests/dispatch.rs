@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use osc_serde::dispatch::{Context, ErrorReport, HandlerId, ManualClock, Reply};
 use osc_serde::{
-    Blob, Bundle, Dispatcher, Error, Message, MessageRef, Origin, Packet, Responder, TimeTag, Value,
+    Blob, Bundle, Dispatcher, Error, Message, MessageRef, Origin, Packet, Responder, Symbol,
+    TimeTag, Value,
 };
 use serde::{Deserialize, Serialize};
 
@@ -444,6 +445,38 @@ fn borrowing_handlers_can_be_functions_and_use_question_mark() {
         take(&log),
         ["error /check: 700 is not a u8 (from 127.0.0.1:9000)"]
     );
+}
+
+#[test]
+fn borrowing_handlers_take_arrays_symbols_and_a_borrowing_default() {
+    let log = log();
+    let mut d = dispatcher(&log);
+    let l = log.clone();
+    d.map_ref(
+        "/list",
+        move |(Symbol(kind), names): (Symbol<&str>, Vec<&str>)| {
+            l.lock()
+                .unwrap()
+                .push(format!("{kind}: {}", names.join(",")))
+        },
+    )
+    .unwrap();
+    let l = log.clone();
+    d.set_default_ref(move |m: MessageRef| {
+        l.lock()
+            .unwrap()
+            .push(format!("default {} {}", m.address(), m.type_tags()))
+    });
+
+    let names = Value::Array(vec![Value::String("a".into()), Value::String("b".into())]);
+    send(
+        &mut d,
+        Message::new("/list")
+            .arg(Value::Symbol("voices".into()))
+            .arg(names),
+    );
+    send(&mut d, Message::new("/other").arg(1.5f64));
+    assert_eq!(take(&log), ["voices: a,b", "default /other d"]);
 }
 
 #[test]

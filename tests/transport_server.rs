@@ -478,10 +478,8 @@ fn worker_pool_runs_senders_in_parallel_and_keeps_each_in_order() {
 fn running_or_spawning_a_server_without_sockets_fails_alike() {
     let mut server = Server::new(Dispatcher::new()).unwrap();
     assert!(matches!(server.run(), Err(osc_serde::Error::NoSocket)));
-    let ran = server.run().unwrap_err().to_string();
-    assert_eq!(ran, "the server has no socket or listener to serve");
     assert!(!server.is_stopped());
-    assert_eq!(server.spawn().unwrap_err().to_string(), ran);
+    assert!(matches!(server.spawn(), Err(osc_serde::Error::NoSocket)));
 }
 
 /// A [`PacketSink`] that keeps every packet's bytes and origin, and
@@ -540,7 +538,7 @@ fn a_packet_sink_gets_raw_datagrams_and_frames_and_replies() {
     assert_eq!(sink.packets[0].1.port(), local);
     assert_eq!(sink.packets[1].0, b"abc");
     assert_eq!(sink.packets.len(), 2);
-    let too_large = osc_serde::Error::FrameTooLarge { size: 65, max: 64 };
+    let too_large = osc_serde::Error::frame_too_large(65, 64);
     assert_eq!(sink.errors, [too_large.to_string()]);
     assert_eq!(server.stats().errors, 1);
     assert_eq!(server.stats().packets, 2);

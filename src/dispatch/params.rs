@@ -122,7 +122,8 @@ impl HandlerArgs for Vec<Value> {
     type Of<'a> = Vec<Value>;
 
     fn decode(message: MessageRef<'_>) -> Result<Vec<Value>> {
-        crate::args::to_values(message.tags(), message.data())
+        message.check_type_tags()?;
+        crate::value::to_values(message.type_tags().as_bytes(), message.data())
     }
 }
 

@@ -246,7 +246,7 @@ impl TcpClient {
         timeout: Duration,
     ) -> Result<Option<T>> {
         self.recv_bytes(timeout)?
-            .map(crate::de::from_slice)
+            .map(|bytes| crate::MessageRef::from_bytes(bytes).and_then(|m| m.deserialize()))
             .transpose()
     }
 
