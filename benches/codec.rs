@@ -6,6 +6,8 @@
 //! so ratios are read from the same run:
 //! - `ours/typed`: `from_slice` into a borrowed derived struct (decode), or
 //!   `encode_into` of that struct into a reused `Vec` (encode);
+//! - `ours/to_slice`: the same struct encoded into a fixed `&mut [u8]`
+//!   (what no_std firmware uses);
 //! - `ours/packet`: `Packet::from_bytes` (owned, dynamic) or
 //!   `Message`/`Packet::encode_into` into a reused `Vec`;
 //! - `ours/packet_ref`: `PacketRef` (borrowed), every argument read;
@@ -111,7 +113,8 @@ fn decode_benches(g: &mut Group<'_>, bytes: &[u8], typed: impl Fn(&[u8]) -> usiz
     });
 }
 
-/// Our typed `encode_into` of `value` into a reused buffer.
+/// Our typed `encode_into` of `value` into a reused buffer, and
+/// `to_slice` into a fixed one.
 fn typed_encode_bench<T: Serialize>(g: &mut Group<'_>, expected: &[u8], value: &T) {
     let mut buf = Vec::with_capacity(2 * expected.len());
     osc_serde::encode_into(&mut buf, value).unwrap();
@@ -122,6 +125,14 @@ fn typed_encode_bench<T: Serialize>(g: &mut Group<'_>, expected: &[u8], value: &
             buf.clear();
             osc_serde::encode_into(&mut buf, black_box(value)).unwrap();
         })
+    });
+    // The same serializer into a caller's slice, as no_std firmware
+    // encodes (issue 11's target: at least as fast as the reused Vec).
+    let mut slice = vec![0u8; 2 * expected.len()];
+    let n = osc_serde::to_slice(&mut slice, value).unwrap();
+    assert_eq!(&slice[..n], expected);
+    g.bench_function("ours/to_slice", |b| {
+        b.iter(|| osc_serde::to_slice(&mut slice, black_box(value)).unwrap())
     });
 }
 

@@ -7,7 +7,8 @@
 //! - UDP receive: the time per datagram of four receivers draining the
 //!   same bursts of queued datagrams: a raw `std::net::UdpSocket` loop doing
 //!   no OSC work (the ceiling), rosc decoding on `std::net`, and this
-//!   crate's `Server` (receive + decode + typed dispatch, one `poll_once`),
+//!   crate's `Server` (receive + decode + typed dispatch to a handler
+//!   borrowing its arguments, `(i32, f32, &str)`, one `poll_once`),
 //!   and the same `Server` with a sink that only counts packets (what the
 //!   transport alone adds, without decoding and dispatch); then what each
 //!   adds to the raw loop per datagram, and ours as a share of rosc's (the
@@ -174,9 +175,10 @@ fn udp_drain(packet: &[u8], rounds: usize) -> [UdpFigures; RECEIVERS] {
     let count = Arc::new(AtomicU64::new(0));
     let mut d = Dispatcher::new();
     let c = count.clone();
-    d.map(
+    // The handler borrows its string from the packet (no allocation).
+    d.map_ref(
         "/synth/1/freq",
-        move |(hz, _amp, _wave): (i32, f32, String)| {
+        move |(hz, _amp, _wave): (i32, f32, &str)| {
             if hz == 440 {
                 c.fetch_add(1, Ordering::Relaxed);
             }
@@ -299,9 +301,9 @@ fn tcp_server(framing: Framing, messages: u64) -> f64 {
     let (done_tx, done) = channel();
     let mut d = Dispatcher::new();
     let mut seen = 0u64;
-    d.map(
+    d.map_ref(
         "/synth/1/freq",
-        move |(hz, _amp, _wave): (i32, f32, String)| {
+        move |(hz, _amp, _wave): (i32, f32, &str)| {
             seen += (hz == 440) as u64;
             if seen == messages {
                 let _ = done_tx.send(());

@@ -28,7 +28,13 @@
 //! dispatcher's error hook) and the dump goes on. `-r` writes each packet's
 //! raw bytes to standard output instead: the same server hands them to a
 //! [`PacketSink`] that writes them, unparsed. `-L` (line buffering in
-//! liblo) is accepted and changes nothing.
+//! liblo) is accepted and changes nothing. `-h` or `--help` prints the
+//! usage.
+//!
+//! A mistake on the command line is reported with the usage and exit
+//! status 2; an address that cannot be bound is named, with exit status 1.
+//! The URL and port rules and the messages are shared with `oscsend`
+//! (examples/tools/cli.rs).
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -37,13 +43,14 @@ use osc_serde::dispatch::Context;
 use osc_serde::transport::{PacketSink, Server};
 use osc_serde::{Dispatcher, Message, Origin, Responder, TimeTag};
 
-const USAGE: &str = "usage: oscdump [-r] [-L] PORT | osc.udp://[HOST]:PORT | osc.tcp://[HOST]:PORT";
+#[path = "tools/cli.rs"]
+mod cli;
+use cli::{Protocol, Tool, Url};
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Protocol {
-    Udp,
-    Tcp,
-}
+const TOOL: Tool = Tool {
+    name: "oscdump",
+    usage: "usage: oscdump [-r] [-L] PORT | osc.udp://[HOST]:PORT | osc.tcp://[HOST]:PORT",
+};
 
 fn main() -> ExitCode {
     let mut raw = false;
@@ -52,67 +59,55 @@ fn main() -> ExitCode {
         match arg.as_str() {
             "-r" => raw = true,
             "-L" => {}
+            _ if cli::is_help(&arg) => return TOOL.help(),
             _ if endpoint.is_none() && !arg.starts_with('-') => endpoint = Some(arg),
-            _ => {
-                eprintln!("oscdump: unexpected argument {arg:?}\n{USAGE}");
-                return ExitCode::from(2);
-            }
+            _ => return TOOL.usage_error(format!("unexpected argument {arg:?}")),
         }
     }
     let Some(endpoint) = endpoint else {
-        eprintln!("oscdump: missing PORT or URL\n{USAGE}");
-        return ExitCode::from(2);
+        return TOOL.usage_error("missing PORT or URL");
     };
-    let (protocol, bind) = match parse_endpoint(&endpoint) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            eprintln!("oscdump: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let url = match parse_endpoint(&endpoint) {
+        Ok(url) => url,
+        Err(e) => return TOOL.usage_error(e),
     };
     let result = if raw {
-        serve(RawDump::default(), protocol, &bind)
+        serve(RawDump::default(), &url)
     } else {
-        serve(dispatcher(), protocol, &bind)
+        serve(dispatcher(), &url)
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("oscdump: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => TOOL.failure(e),
     }
 }
 
-/// `PORT`, `osc.udp://[HOST]:PORT` or `osc.tcp://[HOST]:PORT`.
-fn parse_endpoint(text: &str) -> Result<(Protocol, String), String> {
-    let (protocol, hostport) = if let Some(rest) = text.strip_prefix("osc.udp://") {
-        (Protocol::Udp, rest)
-    } else if let Some(rest) = text.strip_prefix("osc.tcp://") {
-        (Protocol::Tcp, rest)
-    } else if text.contains("://") {
-        return Err(format!("unsupported URL {text:?}"));
-    } else {
-        (Protocol::Udp, text)
-    };
-    let (host, port) = hostport.rsplit_once(':').unwrap_or(("", hostport));
-    let port: u16 = port
-        .trim_end_matches('/')
-        .parse()
-        .map_err(|_| format!("bad port in {text:?}"))?;
-    let host = if host.is_empty() { "0.0.0.0" } else { host };
-    Ok((protocol, format!("{host}:{port}")))
+/// `PORT` (UDP, every interface), `osc.udp://[HOST]:PORT` or
+/// `osc.tcp://[HOST]:PORT`.
+fn parse_endpoint(text: &str) -> Result<Url, String> {
+    Ok(match cli::parse_url(text)? {
+        Some(url) => url,
+        None => Url {
+            protocol: Protocol::Udp,
+            host: String::new(),
+            port: cli::parse_port(text)?,
+        },
+    })
 }
 
-/// Serves until killed, handing every packet to `sink`.
-fn serve(sink: impl PacketSink, protocol: Protocol, bind: &str) -> osc_serde::Result<()> {
-    let mut server = Server::new(sink)?;
-    let (scheme, local) = match protocol {
-        Protocol::Udp => ("osc.udp", server.bind_udp(bind)?),
-        Protocol::Tcp => ("osc.tcp", server.listen_tcp(bind)?),
-    };
-    eprintln!("oscdump: listening on {scheme}://{local}");
-    server.run()
+/// Serves until killed, handing every packet to `sink`. A socket that
+/// cannot be bound is reported naming the address.
+fn serve(sink: impl PacketSink, url: &Url) -> Result<(), String> {
+    let mut server = Server::new(sink).map_err(|e| e.to_string())?;
+    // The URL's host, or every interface.
+    let bind = url.socket_addr("0.0.0.0");
+    let local = match url.protocol {
+        Protocol::Udp => server.bind_udp(bind.as_str()),
+        Protocol::Tcp => server.listen_tcp(bind.as_str()),
+    }
+    .map_err(|e| format!("cannot listen on {}://{bind}: {e}", url.protocol.scheme()))?;
+    eprintln!("oscdump: listening on {}://{local}", url.protocol.scheme());
+    server.run().map_err(|e| e.to_string())
 }
 
 /// A dispatcher printing a line per message.

@@ -2,10 +2,13 @@
 //!
 //! [`MessageRef::args`](crate::MessageRef::args), owned decoding and the
 //! serde deserializer all read arguments through [`ArgCursor`], so there is
-//! exactly one place that knows how many bytes each tag takes.
+//! exactly one place that knows how many bytes each tag takes. It also
+//! defines what the cursor yields, [`ValueRef`] (public as
+//! `osc_serde::ValueRef`); the owned `Value` is built from it a layer up.
 
 use crate::error::{count, Error, Expected, Result};
-use crate::value::{Color, Midi, Value, ValueRef};
+use crate::special::{Color, Midi};
+use crate::timetag::TimeTag;
 use crate::wire;
 
 /// The deepest nesting of arrays inside a message, and of bundles inside a
@@ -13,6 +16,76 @@ use crate::wire;
 /// recurses, so a hostile packet cannot exhaust the stack. serde_json uses
 /// 128 for the same purpose; OSC senders in the wild nest far less.
 pub const MAX_DEPTH: usize = 32;
+
+/// One OSC argument borrowed from a packet: strings and blobs point into
+/// the received bytes, arrays are read lazily.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValueRef<'a> {
+    /// `i`
+    Int(i32),
+    /// `f`
+    Float(f32),
+    /// `s`
+    String(&'a str),
+    /// `b`
+    Blob(&'a [u8]),
+    /// `h`
+    Long(i64),
+    /// `t`
+    TimeTag(TimeTag),
+    /// `d`
+    Double(f64),
+    /// `S`
+    Symbol(&'a str),
+    /// `c`
+    Char(char),
+    /// `r`
+    Color(Color),
+    /// `m`
+    Midi(Midi),
+    /// `T` / `F`
+    Bool(bool),
+    /// `N`
+    Nil,
+    /// `I`
+    Infinitum,
+    /// `[` … `]`
+    Array(ArrayRef<'a>),
+}
+
+/// The type tag of a [`Value`] or a [`ValueRef`]: one table for both enums,
+/// whose variants have the same names.
+macro_rules! tag_of {
+    ($value:expr, $enum:ident) => {
+        match $value {
+            $enum::Int(_) => b'i',
+            $enum::Float(_) => b'f',
+            $enum::String(_) => b's',
+            $enum::Blob(_) => b'b',
+            $enum::Long(_) => b'h',
+            $enum::TimeTag(_) => b't',
+            $enum::Double(_) => b'd',
+            $enum::Symbol(_) => b'S',
+            $enum::Char(_) => b'c',
+            $enum::Color(_) => b'r',
+            $enum::Midi(_) => b'm',
+            $enum::Bool(true) => b'T',
+            $enum::Bool(false) => b'F',
+            $enum::Nil => b'N',
+            $enum::Infinitum => b'I',
+            $enum::Array(_) => b'[',
+        }
+    };
+}
+#[cfg(feature = "alloc")]
+pub(crate) use tag_of;
+
+impl ValueRef<'_> {
+    /// The OSC type tag of this value (`[` for an array).
+    pub fn tag(&self) -> u8 {
+        tag_of!(self, ValueRef)
+    }
+}
 
 /// Whether `tag` is a non-array tag this crate reads.
 #[inline]
@@ -215,7 +288,7 @@ impl<'a> ArgCursor<'a> {
 
 /// Number of items at the current level of a checked tag string, up to the
 /// `]` that closes it (or the end).
-fn count_items(tags: &[u8]) -> usize {
+pub(crate) fn count_items(tags: &[u8]) -> usize {
     let mut depth = 0usize;
     let mut n = 0;
     for &t in tags {
@@ -235,22 +308,11 @@ fn count_items(tags: &[u8]) -> usize {
     n
 }
 
-/// Owned copies of the arguments of one level (a message's or an array's).
-/// The `Vec` is sized from the tags up front: at most one entry per tag
-/// byte of the packet, so the allocation is bounded by the input.
-pub(crate) fn to_values(tags: &[u8], data: &[u8]) -> Result<Vec<Value>> {
-    let mut values = Vec::with_capacity(count_items(tags));
-    for arg in Args::new(tags, data) {
-        values.push(arg?.to_value()?);
-    }
-    Ok(values)
-}
-
 /// An OSC array inside a borrowed message: its items are read on demand.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ArrayRef<'a> {
-    tags: &'a [u8],
-    data: &'a [u8],
+    pub(crate) tags: &'a [u8],
+    pub(crate) data: &'a [u8],
 }
 
 impl<'a> ArrayRef<'a> {
@@ -259,16 +321,10 @@ impl<'a> ArrayRef<'a> {
         Args::new(self.tags, self.data)
     }
 
-    /// Owned copies of the items.
-    #[inline(never)]
-    pub(crate) fn to_values(self) -> Result<Vec<Value>> {
-        to_values(self.tags, self.data)
-    }
-
     /// The type tags of the items (nested arrays with their brackets).
     pub fn type_tags(&self) -> &'a str {
         // Checked tags are ASCII.
-        std::str::from_utf8(self.tags).unwrap_or("")
+        core::str::from_utf8(self.tags).unwrap_or("")
     }
 }
 

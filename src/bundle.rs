@@ -4,17 +4,25 @@
 //! A bundle is `#bundle\0`, a time tag, then elements, each an int32 size
 //! followed by a message or a nested bundle of that size.
 
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
+#[cfg(feature = "alloc")]
 use core::fmt;
 
 use crate::args::MAX_DEPTH;
-use crate::error::{count, Error, Result, Unsupported};
-use crate::message::{encode_helpers, Message, MessageRef};
-use crate::value::TimeTag;
+#[cfg(feature = "alloc")]
+use crate::error::Unsupported;
+use crate::error::{count, Error, Result};
+use crate::message::MessageRef;
+#[cfg(feature = "alloc")]
+use crate::message::{encode_helpers, Message};
+use crate::timetag::TimeTag;
 use crate::wire;
 
 /// The 8 bytes that start every bundle.
 pub const BUNDLE_TAG: &[u8; 8] = b"#bundle\0";
 
+#[cfg(feature = "alloc")]
 /// One OSC packet: a message or a bundle.
 ///
 /// ```
@@ -38,6 +46,7 @@ pub enum Packet {
     Bundle(Bundle),
 }
 
+#[cfg(feature = "alloc")]
 /// A time-tagged group of packets, to be applied together.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Bundle {
@@ -47,6 +56,7 @@ pub struct Bundle {
     pub content: Vec<Packet>,
 }
 
+#[cfg(feature = "alloc")]
 impl Bundle {
     /// An empty bundle with this time tag.
     pub fn new(timetag: TimeTag) -> Self {
@@ -115,6 +125,7 @@ impl Bundle {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl Packet {
     /// Decodes a packet: a message or a bundle, nested bundles included.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
@@ -131,21 +142,26 @@ impl Packet {
     }
 }
 
+#[cfg(feature = "alloc")]
 encode_helpers!(Bundle, "bundle");
+#[cfg(feature = "alloc")]
 encode_helpers!(Packet, "packet");
 
+#[cfg(feature = "alloc")]
 impl From<Message> for Packet {
     fn from(m: Message) -> Packet {
         Packet::Message(m)
     }
 }
 
+#[cfg(feature = "alloc")]
 impl From<Bundle> for Packet {
     fn from(b: Bundle) -> Packet {
         Packet::Bundle(b)
     }
 }
 
+#[cfg(feature = "alloc")]
 impl fmt::Display for Packet {
     /// A message as [`Message`]'s `Display` prints it; a bundle as
     /// `#bundle TIMETAG [ELEMENT, ELEMENT, …]`.
@@ -171,6 +187,7 @@ impl fmt::Display for Packet {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl fmt::Display for Bundle {
     /// `#bundle TIMETAG [ELEMENT, ELEMENT, …]`, the elements as
     /// [`Packet`]'s `Display` prints them.
@@ -231,6 +248,7 @@ impl<'a> PacketRef<'a> {
     }
 
     /// An owned copy, with every element and argument checked.
+    #[cfg(feature = "alloc")]
     pub fn to_packet(&self) -> Result<Packet> {
         Ok(match self {
             PacketRef::Message(m) => Packet::Message(m.to_message()?),
@@ -293,6 +311,7 @@ impl<'a> BundleRef<'a> {
     }
 
     /// An owned copy, with every element and argument checked.
+    #[cfg(feature = "alloc")]
     fn to_bundle(self) -> Result<Bundle> {
         let mut content = Vec::with_capacity(count_elements(self.elements));
         for element in self.elements() {
@@ -315,6 +334,7 @@ impl<'a> BundleRef<'a> {
     }
 }
 
+#[cfg(feature = "alloc")]
 /// How many elements the size prefixes of `elements` mark out, stopping
 /// at the first that does not fit: a capacity for owned decoding that is
 /// bounded by the input (at most one element per 4 bytes).

@@ -13,25 +13,24 @@ use serde::de::value::{
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::Deserialize;
 
-use crate::args::ArgCursor;
+use crate::args::{ArgCursor, ValueRef};
 use crate::error::{Detail, Error, Expected, Result, Unsupported};
-use crate::message::{MessageRef, MESSAGE_NAME};
-use crate::value::{names, ValueRef};
+use crate::special::names;
 use crate::wire;
 
-/// Decodes one message from `bytes` into `T`: see the crate docs for the
-/// mapping. All arguments must be consumed.
+/// Decodes the message with `address`, (checked) type `tags` and argument
+/// `data` into `T`: see the crate docs for the mapping. All arguments must
+/// be consumed. [`MessageRef::deserialize`](crate::MessageRef::deserialize)
+/// calls this with the parts it parsed.
 #[inline]
-pub(crate) fn from_slice<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
-    from_message_ref(MessageRef::from_bytes(bytes)?)
-}
-
-#[inline]
-pub(crate) fn from_message_ref<'de, T: Deserialize<'de>>(msg: MessageRef<'de>) -> Result<T> {
-    msg.check_type_tags()?;
+pub(crate) fn from_parts<'de, T: Deserialize<'de>>(
+    address: &'de str,
+    tags: &'de [u8],
+    data: &'de [u8],
+) -> Result<T> {
     let mut de = Deserializer {
-        address: msg.address(),
-        cursor: ArgCursor::new(msg.tags(), msg.data()),
+        address,
+        cursor: ArgCursor::new(tags, data),
         top: true,
     };
     let value = T::deserialize(&mut de)?;
@@ -41,7 +40,8 @@ pub(crate) fn from_message_ref<'de, T: Deserialize<'de>>(msg: MessageRef<'de>) -
 
 /// The deserializer over one message's arguments, made by
 /// [`from_slice`](crate::from_slice) and [`MessageRef::deserialize`].
-pub struct Deserializer<'de> {
+/// Private, as the serializer is (see there why).
+pub(crate) struct Deserializer<'de> {
     address: &'de str,
     cursor: ArgCursor<'de>,
     /// True while the value being asked for is the message itself (its
@@ -189,13 +189,9 @@ impl<'de> Deserializer<'de> {
         Ok(value)
     }
 
-    fn special<V: Visitor<'de>>(&mut self, name: &'static str, visitor: V) -> Result<V::Value> {
-        let (expected, want) = match name {
-            names::TIMETAG => (Expected::TimeTag, b't'),
-            names::COLOR => (Expected::Color, b'r'),
-            names::MIDI => (Expected::Midi, b'm'),
-            _ => (Expected::Symbol, b'S'),
-        };
+    /// A special type with OSC tag `want` (`t`, `r`, `m` or `S`).
+    fn special<V: Visitor<'de>>(&mut self, want: u8, visitor: V) -> Result<V::Value> {
+        let expected = Expected::of_tag(want).unwrap_or(Expected::Argument);
         let index = self.index();
         let value = self.scalar(expected)?;
         match (want, value) {
@@ -290,16 +286,10 @@ impl<'de> de::MapAccess<'de> for SpecialMap<'de> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
-        if std::mem::replace(&mut self.keyed, true) {
+        if core::mem::replace(&mut self.keyed, true) {
             return Ok(None);
         }
-        let key = match self.value {
-            ValueRef::TimeTag(_) => names::TIMETAG,
-            ValueRef::Color(_) => names::COLOR,
-            ValueRef::Midi(_) => names::MIDI,
-            ValueRef::Symbol(_) => names::SYMBOL,
-            _ => names::INFINITUM,
-        };
+        let key = names::name(self.value.tag()).unwrap_or(names::INFINITUM);
         seed.deserialize(BorrowedStrDeserializer::new(key))
             .map(Some)
     }
@@ -589,10 +579,8 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value> {
-        match name {
-            names::TIMETAG | names::COLOR | names::MIDI | names::SYMBOL => {
-                self.special(name, visitor)
-            }
+        match names::tag(name) {
+            Some(tag @ (b't' | b'r' | b'm' | b'S')) => self.special(tag, visitor),
             _ => {
                 if self.top && name.starts_with('/') {
                     self.enter_message(name)?;
@@ -636,7 +624,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         visitor: V,
     ) -> Result<V::Value> {
         if self.top {
-            if name == MESSAGE_NAME {
+            if name == names::MESSAGE {
                 self.top = false;
                 return visitor.visit_map(MessageMap { de: self, next: 0 });
             }

@@ -27,11 +27,14 @@
 //! # Ok::<(), osc_serde::Error>(())
 //! ```
 
-use std::fmt;
-use std::time::Duration;
+use core::fmt;
+use core::time::Duration;
+
+#[cfg(feature = "alloc")]
+use alloc::{boxed::Box, string::String, string::ToString};
 
 /// `Result` with this crate's [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 /// What went wrong.
 ///
@@ -276,7 +279,18 @@ pub enum Error {
     /// handler's own error. The detail's text is the message.
     #[error("{0}")]
     Custom(Detail),
+    /// The caller's buffer given to [`to_slice`](crate::to_slice), or to
+    /// a framing function writing into a slice
+    /// ([`Framing::encode_to_slice`](crate::framing::Framing::encode_to_slice),
+    /// [`slip::decode_to_slice`](crate::framing::slip::decode_to_slice)), is
+    /// too small for the message.
+    #[error("the {capacity}-byte buffer is too small for the message")]
+    BufferTooSmall {
+        /// The buffer's size.
+        capacity: u32,
+    },
     /// An I/O error from a writer or a socket.
+    #[cfg(feature = "std")]
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -335,6 +349,7 @@ impl fmt::Display for DetailName<'_> {
     }
 }
 
+#[cfg(feature = "std")]
 /// Whole milliseconds of `d`, saturating.
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
@@ -390,6 +405,7 @@ impl Error {
         }
     }
 
+    #[cfg(feature = "std")]
     /// [`Error::TooFarAhead`] for a bundle due `ahead`, beyond `horizon`.
     #[cold]
     pub(crate) fn too_far_ahead(ahead: Duration, horizon: Duration) -> Self {
@@ -399,7 +415,9 @@ impl Error {
         }
     }
 
+    #[cfg(feature = "std")]
     /// [`Error::IdleTimeout`] for a connection idle longer than `limit`.
+    #[cfg(feature = "transport")]
     #[cold]
     #[cfg(feature = "transport")]
     pub(crate) fn idle_timeout(limit: Duration) -> Self {
@@ -408,7 +426,9 @@ impl Error {
         }
     }
 
+    #[cfg(feature = "std")]
     /// [`Error::FrameTimeout`] for a frame unfinished after `limit`.
+    #[cfg(feature = "transport")]
     #[cold]
     #[cfg(feature = "transport")]
     pub(crate) fn frame_timeout(limit: Duration) -> Self {
@@ -430,7 +450,10 @@ impl Error {
 /// Text an [`Error`] keeps about what went wrong (an address, a value, a
 /// serde or panic message), plus an optional static name (a struct field,
 /// a type's serde name). It is one thin pointer, so that the error stays
-/// small; it is only allocated when an error is made.
+/// small; it is only allocated when an error is made. Without the `alloc`
+/// feature there is nowhere to keep text: a detail is then empty (zero
+/// bytes), [`text`](Detail::text) and [`name`](Detail::name) are `None`,
+/// and the error's `Display` says what it can without them.
 ///
 /// ```
 /// use osc_serde::Error;
@@ -440,9 +463,11 @@ impl Error {
 /// ```
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Detail {
+    #[cfg(feature = "alloc")]
     inner: Option<Box<DetailInner>>,
 }
 
+#[cfg(feature = "alloc")]
 #[derive(Clone, PartialEq, Eq)]
 struct DetailInner {
     text: String,
@@ -456,6 +481,7 @@ impl Detail {
     }
 
     /// A detail holding `text` and `name`.
+    #[cfg(feature = "alloc")]
     pub(crate) fn with_name(text: impl fmt::Display, name: Option<&'static str>) -> Self {
         Detail {
             inner: Some(Box::new(DetailInner {
@@ -465,14 +491,26 @@ impl Detail {
         }
     }
 
+    /// Without an allocator there is nowhere to keep the text.
+    #[cfg(not(feature = "alloc"))]
+    pub(crate) fn with_name(_: impl fmt::Display, _: Option<&'static str>) -> Self {
+        Detail {}
+    }
+
     /// The text (see each variant of [`Error`] for what it is).
     pub fn text(&self) -> Option<&str> {
-        self.inner.as_ref().map(|d| d.text.as_str())
+        #[cfg(feature = "alloc")]
+        return self.inner.as_ref().map(|d| d.text.as_str());
+        #[cfg(not(feature = "alloc"))]
+        return None;
     }
 
     /// The name, if the variant keeps one (see each variant of [`Error`]).
     pub fn name(&self) -> Option<&'static str> {
-        self.inner.as_ref().and_then(|d| d.name)
+        #[cfg(feature = "alloc")]
+        return self.inner.as_ref().and_then(|d| d.name);
+        #[cfg(not(feature = "alloc"))]
+        return None;
     }
 }
 
@@ -499,6 +537,7 @@ impl From<&str> for Detail {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl From<String> for Detail {
     fn from(text: String) -> Self {
         Detail {
@@ -708,7 +747,7 @@ impl serde::de::Error for Error {
 }
 
 /// The size bound, checked at compile time for the build's features.
-const _: () = assert!(std::mem::size_of::<Error>() <= 16);
+const _: () = assert!(core::mem::size_of::<Error>() <= 16);
 
 #[cfg(test)]
 mod tests {
@@ -717,7 +756,10 @@ mod tests {
     #[test]
     fn error_is_at_most_16_bytes() {
         assert!(std::mem::size_of::<Error>() <= 16);
+        #[cfg(feature = "alloc")]
         assert_eq!(std::mem::size_of::<Detail>(), std::mem::size_of::<usize>());
+        #[cfg(not(feature = "alloc"))]
+        assert_eq!(std::mem::size_of::<Detail>(), 0);
         assert_eq!(std::mem::size_of::<Result<()>>(), 16);
     }
 

@@ -5,20 +5,26 @@
 //! Both types encode through the serde serializer in [`crate::ser`], so
 //! there is one encoder for typed and dynamic values alike.
 
-use std::fmt;
+#[cfg(feature = "alloc")]
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
+#[cfg(feature = "alloc")]
+use core::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::Deserialize;
+#[cfg(feature = "alloc")]
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+#[cfg(feature = "alloc")]
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::args::{check_tags, Args};
 use crate::error::{Error, Result};
+#[cfg(feature = "alloc")]
+use crate::special::names;
+#[cfg(feature = "alloc")]
 use crate::value::Value;
 use crate::wire;
 
-/// Reserved serde name of [`Message`]: this crate's serializer and
-/// deserializer map it to a whole OSC message (address plus arguments).
-pub(crate) const MESSAGE_NAME: &str = "$osc::Message";
-
+#[cfg(feature = "alloc")]
 /// An owned OSC message: an address and its arguments.
 ///
 /// Build one like python-osc's `OscMessageBuilder`:
@@ -42,6 +48,7 @@ pub struct Message {
     pub args: Vec<Value>,
 }
 
+#[cfg(feature = "alloc")]
 impl Message {
     /// A message with no arguments yet.
     pub fn new(address: impl Into<String>) -> Self {
@@ -69,7 +76,8 @@ impl Message {
     /// assert_eq!(m.args, [Value::Int(1), Value::String("a".into())]);
     /// ```
     pub fn from_value<T: Serialize + ?Sized>(address: &str, value: &T) -> Result<Self> {
-        let bytes = crate::to_vec_with_address(address, value)?;
+        let mut bytes = Vec::new();
+        crate::ser::encode(&mut bytes, Some(address), value)?;
         Message::from_bytes(&bytes)
     }
 
@@ -135,24 +143,26 @@ impl Message {
     /// Deserializes the arguments into `T`, as
     /// [`from_slice`](crate::from_slice) would from the encoded message.
     pub fn decode_args<T: de::DeserializeOwned>(&self) -> Result<T> {
-        crate::from_slice(&self.to_bytes()?)
+        MessageRef::from_bytes(&self.to_bytes()?)?.deserialize()
     }
 }
 
 /// `to_bytes` and `write_to` for a type that has `encode_into`: the same
 /// two methods of [`Message`], [`Bundle`](crate::Bundle) and
 /// [`Packet`](crate::Packet), written once.
+#[cfg(feature = "alloc")]
 macro_rules! encode_helpers {
     ($ty:ty, $what:literal) => {
         impl $ty {
             #[doc = concat!("Encodes the ", $what, " to a new `Vec`.")]
-            pub fn to_bytes(&self) -> $crate::Result<Vec<u8>> {
-                let mut out = Vec::new();
+            pub fn to_bytes(&self) -> $crate::Result<alloc::vec::Vec<u8>> {
+                let mut out = alloc::vec::Vec::new();
                 self.encode_into(&mut out)?;
                 Ok(out)
             }
 
             #[doc = concat!("Writes the encoded ", $what, " to `w`.")]
+            #[cfg(feature = "std")]
             pub fn write_to<W: std::io::Write>(&self, mut w: W) -> $crate::Result<()> {
                 w.write_all(&self.to_bytes()?)?;
                 Ok(())
@@ -160,10 +170,13 @@ macro_rules! encode_helpers {
         }
     };
 }
+#[cfg(feature = "alloc")]
 pub(crate) use encode_helpers;
 
+#[cfg(feature = "alloc")]
 encode_helpers!(Message, "message");
 
+#[cfg(feature = "alloc")]
 impl fmt::Display for Message {
     /// `/path tags arg arg …` in liblo's `oscdump` style.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -246,7 +259,7 @@ impl<'a> MessageRef<'a> {
     /// The type tags without the leading comma.
     pub fn type_tags(&self) -> &'a str {
         // check_tags admits ASCII only.
-        std::str::from_utf8(self.tags).unwrap_or("")
+        core::str::from_utf8(self.tags).unwrap_or("")
     }
 
     /// The raw argument bytes (everything after the type tag string).
@@ -264,15 +277,17 @@ impl<'a> MessageRef<'a> {
     /// Deserializes the arguments into `T` (see the crate docs for the
     /// mapping); `&str` and `&[u8]` fields borrow from the packet.
     pub fn deserialize<T: Deserialize<'a>>(&self) -> Result<T> {
-        crate::de::from_message_ref(*self)
+        self.check_type_tags()?;
+        crate::de::from_parts(self.address, self.tags, self.data)
     }
 
     /// An owned copy.
+    #[cfg(feature = "alloc")]
     pub fn to_message(&self) -> Result<Message> {
         self.check_type_tags()?;
         Ok(Message {
             address: self.address.to_owned(),
-            args: crate::args::to_values(self.tags, self.data)?,
+            args: crate::value::to_values(self.tags, self.data)?,
         })
     }
 
@@ -284,12 +299,9 @@ impl<'a> MessageRef<'a> {
         }
         Ok(())
     }
-
-    pub(crate) fn tags(&self) -> &'a [u8] {
-        self.tags
-    }
 }
 
+#[cfg(feature = "alloc")]
 impl<'a> TryFrom<MessageRef<'a>> for Message {
     type Error = Error;
     fn try_from(m: MessageRef<'a>) -> Result<Message> {
@@ -304,22 +316,24 @@ impl<'a> TryFrom<&'a [u8]> for MessageRef<'a> {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl Serialize for Message {
     /// With this crate's serializer: the message itself. Elsewhere (JSON,
     /// …): a struct `{ address, args }`.
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct(MESSAGE_NAME, 2)?;
+    fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct(names::MESSAGE, 2)?;
         st.serialize_field("address", &self.address)?;
         st.serialize_field("args", &self.args)?;
         st.end()
     }
 }
 
+#[cfg(feature = "alloc")]
 impl<'de> Deserialize<'de> for Message {
     /// With this crate's deserializer: the whole message, whatever its
     /// address and arguments (what untyped handlers receive). Elsewhere: a
     /// struct `{ address, args }`.
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
         struct MessageVisitor;
         impl<'de> Visitor<'de> for MessageVisitor {
             type Value = Message;
@@ -329,7 +343,7 @@ impl<'de> Deserialize<'de> for Message {
             fn visit_map<A: MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> std::result::Result<Message, A::Error> {
+            ) -> core::result::Result<Message, A::Error> {
                 let mut address = None;
                 let mut args = None;
                 while let Some(field) = map.next_key::<Field>()? {
@@ -344,12 +358,14 @@ impl<'de> Deserialize<'de> for Message {
                 })
             }
         }
-        d.deserialize_struct(MESSAGE_NAME, FIELDS, MessageVisitor)
+        d.deserialize_struct(names::MESSAGE, FIELDS, MessageVisitor)
     }
 }
 
+#[cfg(feature = "alloc")]
 const FIELDS: &[&str] = &["address", "args"];
 
+#[cfg(feature = "alloc")]
 /// A field name of [`Message`], read as an identifier so that formats
 /// handing out owned keys (any that reads from a stream) work too.
 enum Field {
@@ -357,15 +373,16 @@ enum Field {
     Args,
 }
 
+#[cfg(feature = "alloc")]
 impl<'de> Deserialize<'de> for Field {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
         struct FieldVisitor;
         impl Visitor<'_> for FieldVisitor {
             type Value = Field;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("`address` or `args`")
             }
-            fn visit_str<E: de::Error>(self, name: &str) -> std::result::Result<Field, E> {
+            fn visit_str<E: de::Error>(self, name: &str) -> core::result::Result<Field, E> {
                 match name {
                     "address" => Ok(Field::Address),
                     "args" => Ok(Field::Args),

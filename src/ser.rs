@@ -14,21 +14,21 @@
 //!
 //! See the crate documentation for the mapping of serde types to OSC tags.
 
-use std::fmt;
+use core::fmt;
 
 use serde::ser::{self, Serialize};
 
 use crate::args::MAX_DEPTH;
 use crate::error::{AddressProblem, Detail, Error, Expected, Result, Unsupported};
-use crate::message::MESSAGE_NAME;
-use crate::value::names;
+use crate::output::Output;
+use crate::special::names;
 use crate::wire;
 
 /// Appends the message encoding of `value` to `out`, with `address` or the
 /// address named by the value's serde name. On error `out` is unchanged.
 #[inline]
-pub(crate) fn encode<T: Serialize + ?Sized>(
-    out: &mut Vec<u8>,
+pub(crate) fn encode<O: Output, T: Serialize + ?Sized>(
+    out: &mut O,
     address: Option<&str>,
     value: &T,
 ) -> Result<()> {
@@ -42,8 +42,8 @@ pub(crate) fn encode<T: Serialize + ?Sized>(
 
 /// The single pass; [`encode`] takes its partial output back on error.
 #[inline]
-fn encode_message<T: Serialize + ?Sized>(
-    out: &mut Vec<u8>,
+fn encode_message<O: Output, T: Serialize + ?Sized>(
+    out: &mut O,
     address: Option<&str>,
     value: &T,
 ) -> Result<()> {
@@ -74,10 +74,17 @@ enum Pending {
     Address,
 }
 
-/// The serializer, made by [`to_vec`](crate::to_vec) and friends for one
-/// message.
-pub struct Serializer<'o> {
-    out: &'o mut Vec<u8>,
+/// The serializer, made by [`to_slice`](crate::to_slice),
+/// [`to_vec`](crate::to_vec) and friends for one message, writing to a
+/// `Vec` or a caller's slice.
+///
+/// It is private, as is the deserializer: an OSC message is an address and
+/// a type tag string before the data, so a value only makes sense as a
+/// whole message, which the functions of the crate root encode and decode
+/// (and check: the address, the argument count). A public serializer would
+/// freeze this state machine as API for no use the functions lack.
+pub(crate) struct Serializer<'o, O: Output> {
+    out: &'o mut O,
     /// 0 for the message itself, 1 for its arguments, more inside arrays.
     depth: usize,
     /// Where the type tag string's comma is, once the address is written.
@@ -93,9 +100,9 @@ pub struct Serializer<'o> {
     field: Option<&'static str>,
 }
 
-impl<'o> Serializer<'o> {
+impl<'o, O: Output> Serializer<'o, O> {
     #[inline]
-    fn new(out: &'o mut Vec<u8>) -> Self {
+    fn new(out: &'o mut O) -> Self {
         Serializer {
             out,
             depth: 0,
@@ -117,16 +124,15 @@ impl<'o> Serializer<'o> {
         if !address.starts_with('/') {
             return Err(no_slash(address));
         }
-        wire::write_checked_str(self.out, address)?;
+        wire::put_str(self.out, address)?;
         let comma = self.out.len();
         let room = wire::padded(tags.min(MAX_INITIAL_TAGS) + 2);
         if room <= 8 {
             // Two fixed-size stores rather than a call to `memset`.
-            self.out.extend_from_slice(b",\0\0\0\0\0\0\0");
-            self.out.truncate(comma + room);
+            self.out.extend_cut(b",\0\0\0\0\0\0\0", room)?;
         } else {
-            self.out.resize(comma + room, 0);
-            self.out[comma] = b',';
+            self.out.extend_zeros(room)?;
+            self.out.written_mut()[comma] = b',';
         }
         self.comma = Some(comma);
         self.next_tag = comma + 1;
@@ -145,7 +151,7 @@ impl<'o> Serializer<'o> {
         let needed = wire::padded(self.next_tag - comma + 1);
         let room = self.tag_limit + 1 - comma;
         if needed != room {
-            self.resize_room(needed - room.min(needed), room - needed.min(room));
+            self.resize_room(needed - room.min(needed), room - needed.min(room))?;
         }
         Ok(())
     }
@@ -153,20 +159,23 @@ impl<'o> Serializer<'o> {
     /// Grows the room by `grow` zero bytes or shrinks it by `shrink` bytes,
     /// moving the data after it.
     #[cold]
-    fn resize_room(&mut self, grow: usize, shrink: usize) {
+    fn resize_room(&mut self, grow: usize, shrink: usize) -> Result<()> {
         let out = &mut *self.out;
         let data_start = self.tag_limit + 1;
         let end = out.len();
         if grow > 0 {
-            out.resize(end + grow, 0);
-            out.copy_within(data_start..end, data_start + grow);
-            out[data_start..data_start + grow].fill(0);
+            out.extend_zeros(grow)?;
+            let bytes = out.written_mut();
+            bytes.copy_within(data_start..end, data_start + grow);
+            bytes[data_start..data_start + grow].fill(0);
             self.tag_limit += grow;
         } else {
-            out.copy_within(data_start..end, data_start - shrink);
+            out.written_mut()
+                .copy_within(data_start..end, data_start - shrink);
             out.truncate(end - shrink);
             self.tag_limit -= shrink;
         }
+        Ok(())
     }
 
     /// The room is full: doubles it, or reports that no address was
@@ -178,19 +187,17 @@ impl<'o> Serializer<'o> {
             return Err(Error::NoAddress);
         };
         let room = self.tag_limit + 1 - comma;
-        self.resize_room(room, 0);
-        Ok(())
+        self.resize_room(room, 0)
     }
 
     /// Writes one argument: its tag into the room, its payload at the end.
     #[inline]
-    fn atom(&mut self, tag: u8, payload: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
+    fn atom(&mut self, tag: u8, payload: &[u8]) -> Result<()> {
         if self.pending.is_some() {
             return Err(self.bad_special());
         }
         self.tag(tag)?;
-        payload(self.out);
-        Ok(())
+        self.out.extend(payload)
     }
 
     /// Puts a type tag into the room, growing it first if it is full.
@@ -199,7 +206,7 @@ impl<'o> Serializer<'o> {
         if self.next_tag == self.tag_limit {
             self.grow_room()?;
         }
-        self.out[self.next_tag] = tag;
+        self.out.written_mut()[self.next_tag] = tag;
         self.next_tag += 1;
         Ok(())
     }
@@ -227,7 +234,7 @@ impl<'o> Serializer<'o> {
         };
         let mut depth = 0usize;
         let mut index = 0;
-        for &tag in self.out[comma + 1..self.next_tag].iter().rev() {
+        for &tag in self.out.written()[comma + 1..self.next_tag].iter().rev() {
             match tag {
                 b']' => {
                     if depth == 0 {
@@ -266,7 +273,7 @@ impl<'o> Serializer<'o> {
     /// Starts a struct, tuple or sequence of `len` items (if known): at the
     /// top level its items are the arguments; below, it is an OSC array.
     #[inline(always)]
-    fn compound<'s>(&'s mut self, len: Option<usize>) -> Result<Compound<'s, 'o>> {
+    fn compound<'s>(&'s mut self, len: Option<usize>) -> Result<Compound<'s, 'o, O>> {
         let bracket = self.depth > 0;
         if let (false, Some(len)) = (bracket, len) {
             // One tag per argument is the likely tag string: make room for
@@ -275,7 +282,7 @@ impl<'o> Serializer<'o> {
             if let Some(comma) = self.comma {
                 let have = self.tag_limit + 1 - comma;
                 if room > have && self.out.len() == self.tag_limit + 1 {
-                    push_zeros(self.out, room - have);
+                    self.out.extend_zeros(room - have)?;
                     self.tag_limit += room - have;
                 }
             }
@@ -284,7 +291,7 @@ impl<'o> Serializer<'o> {
             if self.depth > MAX_DEPTH {
                 return Err(Error::TooDeep { max: MAX_DEPTH });
             }
-            self.atom(b'[', |_| {})?;
+            self.atom(b'[', &[])?;
         }
         self.depth += 1;
         Ok(Compound {
@@ -303,11 +310,11 @@ impl<'o> Serializer<'o> {
             }
             return Ok(());
         }
-        self.atom(b'N', |_| {})
+        self.atom(b'N', &[])
     }
 }
 
-impl Serializer<'_> {
+impl<O: Output> Serializer<'_, O> {
     /// Writes a blob from a sequence whose first item was the byte `first`.
     #[cold]
     fn byte_seq<I>(&mut self, first: u8, rest: I) -> Result<()>
@@ -320,20 +327,19 @@ impl Serializer<'_> {
         }
         self.tag(b'b')?;
         let start = self.out.len();
-        self.out.extend_from_slice(&[0, 0, 0, 0, first]);
+        self.out.extend(&[0, 0, 0, 0, first])?;
         for item in rest {
             let byte = item
                 .serialize(ByteProbe)
                 .map_err(|_| Error::Unsupported(Unsupported::MixedByteSequence))?;
-            self.out.push(byte);
+            self.out.extend(&[byte])?;
         }
         let len = self.out.len() - start - 4;
         let Ok(size) = i32::try_from(len) else {
             return Err(self.out_of_range(format_args!("blob of {len} bytes"), Expected::Blob));
         };
-        self.out[start..start + 4].copy_from_slice(&size.to_be_bytes());
-        push_zeros(self.out, wire::padded(len) - len);
-        Ok(())
+        self.out.written_mut()[start..start + 4].copy_from_slice(&size.to_be_bytes());
+        self.out.extend_cut(&[0; 4], wire::padded(len) - len)
     }
 }
 
@@ -395,6 +401,10 @@ impl ser::Serializer for ByteProbe {
         Err(Error::Unsupported(Unsupported::MixedByteSequence))
     }
 
+    fn collect_str<T: fmt::Display + ?Sized>(self, _: &T) -> Result<u8> {
+        Err(Error::Unsupported(Unsupported::MixedByteSequence))
+    }
+
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<u8> {
         Err(Error::Unsupported(Unsupported::MixedByteSequence))
     }
@@ -410,19 +420,6 @@ impl ser::Serializer for ByteProbe {
     }
 }
 
-/// Appends `n` zero bytes. Up to 8 of them are a fixed-size store and a
-/// truncate, cheaper than the call to `memset` that `resize` makes.
-#[inline]
-fn push_zeros(out: &mut Vec<u8>, n: usize) {
-    let end = out.len() + n;
-    if n <= 8 {
-        out.extend_from_slice(&[0; 8]);
-        out.truncate(end);
-    } else {
-        out.resize(end, 0);
-    }
-}
-
 #[cold]
 #[inline(never)]
 fn no_slash(address: &str) -> Error {
@@ -432,16 +429,40 @@ fn no_slash(address: &str) -> Error {
     }
 }
 
+/// Writes formatted text into the output for `collect_str`, counting its
+/// length and refusing NUL.
+struct TextWriter<'a, O: Output> {
+    out: &'a mut O,
+    len: usize,
+    error: Option<Error>,
+}
+
+impl<O: Output> fmt::Write for TextWriter<'_, O> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let written = if s.as_bytes().contains(&0) {
+            Err(Error::NulInString(Detail::default()))
+        } else {
+            self.out.extend(s.as_bytes())
+        };
+        written.map_err(|e| {
+            self.error = Some(e);
+            fmt::Error
+        })?;
+        self.len += s.len();
+        Ok(())
+    }
+}
+
 /// Serializes the fields or items of a compound value.
-pub struct Compound<'s, 'o> {
-    ser: &'s mut Serializer<'o>,
+pub(crate) struct Compound<'s, 'o, O: Output> {
+    ser: &'s mut Serializer<'o, O>,
     bracket: bool,
     /// The fields of a [`Message`](crate::Message): `address` names the
     /// message and `args` are its arguments.
     message: bool,
 }
 
-impl Compound<'_, '_> {
+impl<O: Output> Compound<'_, '_, O> {
     #[inline]
     fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         value.serialize(&mut *self.ser)
@@ -467,7 +488,7 @@ impl Compound<'_, '_> {
             self.ser.depth -= 1;
         }
         if self.bracket {
-            self.ser.atom(b']', |_| {})?;
+            self.ser.atom(b']', &[])?;
         }
         Ok(())
     }
@@ -477,25 +498,25 @@ macro_rules! int_atoms {
     ($($method:ident($ty:ty)),*) => {$(
         #[inline]
         fn $method(self, v: $ty) -> Result<()> {
-            self.atom(b'i', |out| wire::write_i32(out, v.into()))
+            self.atom(b'i', &i32::from(v).to_be_bytes())
         }
     )*};
 }
 
-impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
+impl<'s, 'o, O: Output> ser::Serializer for &'s mut Serializer<'o, O> {
     type Ok = ();
     type Error = Error;
-    type SerializeSeq = Compound<'s, 'o>;
-    type SerializeTuple = Compound<'s, 'o>;
-    type SerializeTupleStruct = Compound<'s, 'o>;
-    type SerializeTupleVariant = Compound<'s, 'o>;
+    type SerializeSeq = Compound<'s, 'o, O>;
+    type SerializeTuple = Compound<'s, 'o, O>;
+    type SerializeTupleStruct = Compound<'s, 'o, O>;
+    type SerializeTupleVariant = Compound<'s, 'o, O>;
     type SerializeMap = ser::Impossible<(), Error>;
-    type SerializeStruct = Compound<'s, 'o>;
-    type SerializeStructVariant = Compound<'s, 'o>;
+    type SerializeStruct = Compound<'s, 'o, O>;
+    type SerializeStructVariant = Compound<'s, 'o, O>;
 
     #[inline]
     fn serialize_bool(self, v: bool) -> Result<()> {
-        self.atom(if v { b'T' } else { b'F' }, |_| {})
+        self.atom(if v { b'T' } else { b'F' }, &[])
     }
 
     int_atoms!(
@@ -511,43 +532,43 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         match self.pending {
             Some(Pending::Special(tag @ (b'r' | b'm'))) => {
                 self.pending = None;
-                self.atom(tag, |out| wire::write_u32(out, v))
+                self.atom(tag, &v.to_be_bytes())
             }
             _ => {
                 let v = i32::try_from(v).map_err(|_| self.out_of_range(v, Expected::Int32))?;
-                self.atom(b'i', |out| wire::write_i32(out, v))
+                self.atom(b'i', &v.to_be_bytes())
             }
         }
     }
 
     #[inline]
     fn serialize_i64(self, v: i64) -> Result<()> {
-        self.atom(b'h', |out| wire::write_i64(out, v))
+        self.atom(b'h', &v.to_be_bytes())
     }
 
     #[inline]
     fn serialize_u64(self, v: u64) -> Result<()> {
         if self.pending == Some(Pending::Special(b't')) {
             self.pending = None;
-            return self.atom(b't', |out| out.extend_from_slice(&v.to_be_bytes()));
+            return self.atom(b't', &v.to_be_bytes());
         }
         let v = i64::try_from(v).map_err(|_| self.out_of_range(v, Expected::Int64))?;
-        self.atom(b'h', |out| wire::write_i64(out, v))
+        self.atom(b'h', &v.to_be_bytes())
     }
 
     #[inline]
     fn serialize_f32(self, v: f32) -> Result<()> {
-        self.atom(b'f', |out| wire::write_f32(out, v))
+        self.atom(b'f', &v.to_be_bytes())
     }
 
     #[inline]
     fn serialize_f64(self, v: f64) -> Result<()> {
-        self.atom(b'd', |out| wire::write_f64(out, v))
+        self.atom(b'd', &v.to_be_bytes())
     }
 
     #[inline]
     fn serialize_char(self, v: char) -> Result<()> {
-        self.atom(b'c', |out| wire::write_u32(out, v.into()))
+        self.atom(b'c', &u32::from(v).to_be_bytes())
     }
 
     #[inline]
@@ -567,7 +588,36 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
             None => b's',
         };
         self.tag(tag)?;
-        wire::write_checked_str(self.out, v)
+        wire::put_str(self.out, v)
+    }
+
+    /// Formats `value` straight into the output as a string argument: no
+    /// buffer, so it works without an allocator (serde's default formats
+    /// into a `String` first).
+    fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Result<()> {
+        let tag = match self.pending.take() {
+            None => b's',
+            Some(Pending::Special(b'S')) => b'S',
+            Some(other) => {
+                self.pending = Some(other);
+                return Err(self.bad_special());
+            }
+        };
+        self.tag(tag)?;
+        let mut text = TextWriter {
+            out: &mut *self.out,
+            len: 0,
+            error: None,
+        };
+        if fmt::write(&mut text, format_args!("{value}")).is_err() {
+            return Err(match text.error {
+                Some(Error::NulInString(_)) => Error::NulInString(Detail::new(value)),
+                Some(error) => error,
+                None => Error::Custom(Detail::new("a Display implementation failed")),
+            });
+        }
+        let len = text.len;
+        self.out.extend_cut(&[0; 4], wire::padded(len + 1) - len)
     }
 
     #[inline]
@@ -577,15 +627,14 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
                 self.out_of_range(format_args!("blob of {} bytes", v.len()), Expected::Blob)
             );
         }
-        self.atom(b'b', |out| {
-            // The length was checked above.
-            let _ = wire::write_blob(out, v);
-        })
+        self.atom(b'b', &[])?;
+        // The length was checked above.
+        wire::put_blob(self.out, v)
     }
 
     #[inline]
     fn serialize_none(self) -> Result<()> {
-        self.atom(b'N', |_| {})
+        self.atom(b'N', &[])
     }
 
     #[inline]
@@ -601,7 +650,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
     #[inline]
     fn serialize_unit_struct(self, name: &'static str) -> Result<()> {
         if name == names::INFINITUM {
-            return self.atom(b'I', |_| {});
+            return self.atom(b'I', &[]);
         }
         if self.name_message(name, 0)? {
             return Ok(());
@@ -624,14 +673,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         name: &'static str,
         value: &T,
     ) -> Result<()> {
-        let special = match name {
-            names::TIMETAG => Some(b't'),
-            names::COLOR => Some(b'r'),
-            names::MIDI => Some(b'm'),
-            names::SYMBOL => Some(b'S'),
-            _ => None,
-        };
-        if let Some(tag) = special {
+        if let Some(tag) = names::tag(name) {
             self.pending = Some(Pending::Special(tag));
             value.serialize(&mut *self)?;
             if self.pending.is_some() {
@@ -658,7 +700,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
     }
 
     #[inline]
-    fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'s, 'o>> {
+    fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'s, 'o, O>> {
         self.compound(len)
     }
 
@@ -697,12 +739,12 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
     }
 
     #[inline]
-    fn serialize_tuple(self, len: usize) -> Result<Compound<'s, 'o>> {
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'s, 'o, O>> {
         self.compound(Some(len))
     }
 
     #[inline]
-    fn serialize_tuple_struct(self, name: &'static str, len: usize) -> Result<Compound<'s, 'o>> {
+    fn serialize_tuple_struct(self, name: &'static str, len: usize) -> Result<Compound<'s, 'o, O>> {
         self.name_message(name, len)?;
         self.compound(Some(len))
     }
@@ -714,7 +756,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         _: u32,
         variant: &'static str,
         len: usize,
-    ) -> Result<Compound<'s, 'o>> {
+    ) -> Result<Compound<'s, 'o, O>> {
         if self.name_message(variant, len)? {
             return self.compound(Some(len));
         }
@@ -727,8 +769,8 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
     }
 
     #[inline(always)]
-    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Compound<'s, 'o>> {
-        if name == MESSAGE_NAME && self.depth == 0 {
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Compound<'s, 'o, O>> {
+        if name == names::MESSAGE && self.depth == 0 {
             return Ok(Compound {
                 ser: self,
                 bracket: false,
@@ -746,7 +788,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
         index: u32,
         variant: &'static str,
         len: usize,
-    ) -> Result<Compound<'s, 'o>> {
+    ) -> Result<Compound<'s, 'o, O>> {
         self.serialize_tuple_variant(name, index, variant, len)
     }
 
@@ -759,7 +801,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Serializer<'o> {
 /// in whether it gets a field name.
 macro_rules! compound_impls {
     ($($trait:ident :: $method:ident ($($key:ident)?)),* $(,)?) => {$(
-        impl ser::$trait for Compound<'_, '_> {
+        impl<O: Output> ser::$trait for Compound<'_, '_, O> {
             type Ok = ();
             type Error = Error;
             #[inline]
@@ -789,36 +831,20 @@ compound_impls! {
     SerializeStructVariant::serialize_field(key),
 }
 
+/// The `Value` strategy of the integration tests, for the tests below.
+#[cfg(test)]
+#[path = "../tests/common/value_strategy.rs"]
+mod value_strategy;
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::{Color, Midi, TimeTag, Value};
+    use crate::value::Value;
     use crate::Message;
     use proptest::collection::vec;
     use proptest::prelude::*;
 
-    fn leaf() -> impl Strategy<Value = Value> {
-        prop_oneof![
-            any::<i32>().prop_map(Value::Int),
-            any::<f32>().prop_map(Value::Float),
-            "[a-z]{0,9}".prop_map(Value::String),
-            vec(any::<u8>(), 0..9).prop_map(Value::Blob),
-            any::<i64>().prop_map(Value::Long),
-            any::<u64>().prop_map(|b| Value::TimeTag(TimeTag::from_bits(b))),
-            any::<f64>().prop_map(Value::Double),
-            "[A-Z]{0,5}".prop_map(Value::Symbol),
-            any::<char>().prop_map(Value::Char),
-            any::<u32>().prop_map(|c| Value::Color(Color::from_u32(c))),
-            any::<u32>().prop_map(|m| Value::Midi(Midi::from_u32(m))),
-            any::<bool>().prop_map(Value::Bool),
-            Just(Value::Nil),
-            Just(Value::Infinitum),
-        ]
-    }
-
-    fn value() -> impl Strategy<Value = Value> {
-        leaf().prop_recursive(3, 24, 6, |inner| vec(inner, 0..6).prop_map(Value::Array))
-    }
+    use super::value_strategy::value;
 
     /// A naive reference encoder for `Value` arguments, built another way
     /// than the serializer: the tags and the data are collected separately

@@ -24,8 +24,12 @@
 //! # Ok::<(), osc_serde::Error>(())
 //! ```
 
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
+
 use crate::error::{count, Detail, Error, Result, Unsupported};
-use crate::value::TimeTag;
+use crate::output::Output;
+use crate::timetag::TimeTag;
 
 /// `n` rounded up to the next multiple of 4, the OSC alignment.
 #[inline]
@@ -51,26 +55,19 @@ pub const fn blob_size(len: usize) -> usize {
 /// [`Error::NulInString`] if `s` contains a NUL, which an OSC string
 /// cannot carry (the receiver would stop at the first NUL); `out` is then
 /// unchanged.
+#[cfg(feature = "alloc")]
 #[inline]
 pub fn write_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
-    write_checked_str(out, s)
+    put_str(out, s)
 }
 
-/// [`write_str`] for a string known to hold no NUL.
+/// Appends `bytes` and zero padding to a multiple of 4. The padding is a
+/// fixed 4-byte store cut to size, where a variable-length fill was a call
+/// to `memset`.
 #[inline]
-fn write_str_unchecked(out: &mut Vec<u8>, s: &str) {
-    let end = out.len() + str_size(s);
-    out.extend_from_slice(s.as_bytes());
-    pad_to(out, end);
-}
-
-/// Zero-fills `out` up to `end`, at most 4 bytes on. A fixed 4-byte append
-/// and a truncate compile to two stores, where a variable-length fill was a
-/// call to `memset`.
-#[inline]
-fn pad_to(out: &mut Vec<u8>, end: usize) {
-    out.extend_from_slice(&[0u8; 4]);
-    out.truncate(end);
+fn put_padded<O: Output>(out: &mut O, bytes: &[u8]) -> Result<()> {
+    out.extend(bytes)?;
+    out.extend_cut(&[0u8; 4], padded(bytes.len()) - bytes.len())
 }
 
 /// Refuses strings with an interior NUL, which OSC strings cannot carry.
@@ -91,7 +88,8 @@ fn nul_in_str(s: &str) -> Error {
     Error::NulInString(Detail::new(s))
 }
 
-/// [`check_str`] and the write in one (what [`write_str`] does). Strings under 16 bytes, the
+/// [`check_str`] and the write in one, into any output (what
+/// [`write_str`] does for a `Vec`). Strings under 16 bytes, the
 /// usual addresses and string arguments, take a fast path: two overlapping
 /// words cover the string (its first and last 8 or 4 bytes, or its bytes one
 /// by one under 4). They are tested for NUL and combined, in registers, into
@@ -105,11 +103,11 @@ fn nul_in_str(s: &str) -> Error {
 /// and a call costs as much as the work, which the bench binaries, with
 /// their many callers, did not always inline.
 #[inline(always)]
-pub(crate) fn write_checked_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
+pub(crate) fn put_str<O: Output>(out: &mut O, s: &str) -> Result<()> {
     let bytes = s.as_bytes();
     let n = bytes.len();
     if n >= 16 {
-        return write_checked_long_str(out, s);
+        return put_long_str(out, s);
     }
     // In little-endian order byte i of the string is byte i of `block`;
     // `tail` holds bytes n-8..n (or n-4..n), shifted down to drop the bytes
@@ -141,17 +139,18 @@ pub(crate) fn write_checked_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
     if zeros != 0 {
         return Err(nul_in_str(s));
     }
-    let end = out.len() + padded(n + 1);
-    out.extend_from_slice(&block.to_le_bytes());
-    out.truncate(end);
-    Ok(())
+    out.extend_cut(&block.to_le_bytes(), padded(n + 1))
 }
 
-/// The slow path of [`write_checked_str`], kept out of line.
+/// The slow path of [`put_str`], kept out of line.
 #[inline(never)]
-fn write_checked_long_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
+fn put_long_str<O: Output>(out: &mut O, s: &str) -> Result<()> {
     check_str(s)?;
-    write_str_unchecked(out, s);
+    put_padded(out, s.as_bytes())?;
+    // The NUL terminator, when the string's length is a multiple of 4.
+    if s.len() % 4 == 0 {
+        out.extend(&[0; 4])?;
+    }
     Ok(())
 }
 
@@ -172,47 +171,57 @@ const fn zero_bytes64(w: u64) -> u64 {
 ///
 /// # Errors
 /// A blob longer than `i32::MAX` bytes has no OSC encoding.
+#[cfg(feature = "alloc")]
 #[inline]
 pub fn write_blob(out: &mut Vec<u8>, bytes: &[u8]) -> Result<()> {
+    put_blob(out, bytes)
+}
+
+/// [`write_blob`] into any output.
+#[inline]
+pub(crate) fn put_blob<O: Output>(out: &mut O, bytes: &[u8]) -> Result<()> {
     let len = i32::try_from(bytes.len()).map_err(|_| Error::Unsupported(Unsupported::HugeBlob))?;
-    write_i32(out, len);
-    let end = out.len() + padded(bytes.len());
-    out.extend_from_slice(bytes);
-    pad_to(out, end);
-    Ok(())
+    out.extend(&len.to_be_bytes())?;
+    put_padded(out, bytes)
 }
 
 /// Appends a big-endian int32.
+#[cfg(feature = "alloc")]
 #[inline]
 pub fn write_i32(out: &mut Vec<u8>, v: i32) {
     out.extend_from_slice(&v.to_be_bytes());
 }
 
 /// Appends a big-endian uint32 (the layout of `r`, `m` and `c`).
+#[cfg(feature = "alloc")]
 #[inline]
 pub fn write_u32(out: &mut Vec<u8>, v: u32) {
     out.extend_from_slice(&v.to_be_bytes());
 }
 
 /// Appends a big-endian int64.
+#[cfg(feature = "alloc")]
 #[inline]
 pub fn write_i64(out: &mut Vec<u8>, v: i64) {
     out.extend_from_slice(&v.to_be_bytes());
 }
 
 /// Appends a big-endian IEEE 754 float32.
+#[cfg(feature = "alloc")]
 #[inline]
 pub fn write_f32(out: &mut Vec<u8>, v: f32) {
     out.extend_from_slice(&v.to_be_bytes());
 }
 
 /// Appends a big-endian IEEE 754 float64.
+#[cfg(feature = "alloc")]
 #[inline]
 pub fn write_f64(out: &mut Vec<u8>, v: f64) {
     out.extend_from_slice(&v.to_be_bytes());
 }
 
 /// Appends a 64-bit NTP time tag.
+#[cfg(feature = "alloc")]
 #[inline]
 pub fn write_timetag(out: &mut Vec<u8>, t: TimeTag) {
     out.extend_from_slice(&t.to_bits().to_be_bytes());
@@ -284,7 +293,7 @@ fn find_nul(bytes: &[u8]) -> Option<usize> {
 /// Reads an OSC string (UTF-8, NUL-terminated, padded to 4).
 #[inline]
 pub fn read_str<'a>(input: &mut &'a [u8]) -> Result<&'a str> {
-    std::str::from_utf8(read_str_bytes(input)?).map_err(|_| Error::InvalidUtf8)
+    core::str::from_utf8(read_str_bytes(input)?).map_err(|_| Error::InvalidUtf8)
 }
 
 /// Reads a blob: int32 size, the bytes, padding. The size is checked
@@ -339,12 +348,14 @@ pub fn read_timetag(input: &mut &[u8]) -> Result<TimeTag> {
     take8(input).map(|b| TimeTag::from_bits(u64::from_be_bytes(b)))
 }
 
+#[cfg(feature = "std")]
 /// Converts a system time to NTP time-tag bits (python-osc's
 /// `system_time_to_ntp`). See [`TimeTag::from_system_time`] for rounding.
 pub fn system_time_to_ntp(time: std::time::SystemTime) -> u64 {
     TimeTag::from_system_time(time).to_bits()
 }
 
+#[cfg(feature = "std")]
 /// Converts NTP time-tag bits to a system time (python-osc's
 /// `ntp_to_system_time`). See [`TimeTag::to_system_time`] for rounding.
 pub fn ntp_to_system_time(bits: u64) -> std::time::SystemTime {
@@ -385,11 +396,12 @@ mod tests {
             with_nul.push(plain);
             for s in &with_nul {
                 let mut fused = b"pre".to_vec();
-                let r = write_checked_str(&mut fused, s);
+                let r = write_str(&mut fused, s);
                 let mut reference = b"pre".to_vec();
                 match check_str(s) {
                     Ok(()) => {
-                        write_str_unchecked(&mut reference, s);
+                        reference.extend_from_slice(s.as_bytes());
+                        reference.resize(3 + str_size(s), 0);
                         assert!(r.is_ok(), "{s:?}");
                         assert_eq!(fused, reference, "{s:?}");
                         assert_eq!(fused.len(), 3 + str_size(s));
@@ -403,7 +415,7 @@ mod tests {
         }
         // Bytes at 0x80 and above next to the padding must not look like NUL.
         let mut out = Vec::new();
-        write_checked_str(&mut out, "\u{80}\u{ff}é").unwrap();
+        write_str(&mut out, "\u{80}\u{ff}é").unwrap();
         assert_eq!(out, "\u{80}\u{ff}é\0\0".as_bytes());
     }
 

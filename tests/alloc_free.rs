@@ -1,6 +1,8 @@
 //! Proves the zero-allocation claims with a counting global allocator:
 //! borrowed decoding (`from_slice` into a borrowed struct, `MessageRef`,
-//! `PacketRef`) and encoding into a reused buffer allocate nothing.
+//! `PacketRef`), encoding into a reused buffer and into a caller's slice
+//! (`to_slice`, what no_std firmware uses), the errors on those paths, and
+//! pattern matching allocate nothing.
 //!
 //! The library forbids unsafe code; this integration test is a separate
 //! crate and needs `unsafe impl GlobalAlloc` for the counting allocator,
@@ -168,6 +170,35 @@ fn borrowed_decoding_and_reused_buffer_encoding_do_not_allocate() {
     assert_reuse_does_not_allocate("Packet::encode_into of a bundle", &bundle, |buf| {
         packet.encode_into(buf)
     });
+
+    // The no_std paths: to_slice into a caller's array, its too-small
+    // error, and the errors of a decode that does not fit the target.
+    let mut buf = [0u8; 64];
+    let (n, written) = allocations(|| osc_serde::to_slice(&mut buf, &freq));
+    assert_eq!(n, 0, "to_slice allocated");
+    assert_eq!(&buf[..written.unwrap()], &bytes[..]);
+    let (n, written) = allocations(|| osc_serde::to_slice_with_address(&mut buf, "/p", &(1, "a")));
+    assert_eq!(n, 0, "to_slice_with_address allocated");
+    assert_eq!(&buf[..written.unwrap()], b"/p\0\0,is\0\0\0\0\x01a\0\0\0");
+    let (n, result) = allocations(|| osc_serde::to_slice(&mut buf[..20], &freq));
+    assert_eq!(n, 0, "to_slice into a small buffer allocated");
+    assert!(matches!(
+        result,
+        Err(osc_serde::Error::BufferTooSmall { capacity: 20 })
+    ));
+    let (n, result) = allocations(|| osc_serde::from_slice::<(i32, i32, i32)>(&bytes));
+    assert_eq!(n, 0, "a type mismatch allocated");
+    assert!(matches!(
+        result,
+        Err(osc_serde::Error::TypeMismatch { index: 1, .. })
+    ));
+
+    // Matching a compiled pattern.
+    let pattern = osc_serde::Pattern::new("/synth/[0-9]/{freq,gain}").unwrap();
+    let (n, matched) =
+        allocations(|| pattern.matches("/synth/1/freq") && !pattern.matches("/synth/12/freq"));
+    assert_eq!(n, 0, "Pattern::matches allocated");
+    assert!(matched);
 }
 
 /// Encodes once to grow a buffer, then checks that encoding again into the
@@ -186,4 +217,38 @@ fn assert_reuse_does_not_allocate(
     assert_eq!(n, 0, "{what} allocated");
     result.unwrap();
     assert_eq!(buf, expected, "{what}");
+}
+
+/// Stream framing with caller buffers: the slice encoders, the one-shot
+/// SLIP decoder and the incremental decoder over caller storage (what a
+/// firmware without an allocator uses) allocate nothing.
+#[test]
+fn framing_into_caller_buffers_does_not_allocate() {
+    use osc_serde::framing::{slip, FrameDecoder, Framing, StreamDecoder};
+
+    let packet = osc_serde::to_vec_with_address("/a", &(1, "x\u{c0}")).unwrap();
+    for framing in [Framing::Length, Framing::Slip] {
+        let mut wire = [0u8; 64];
+        let mut storage = [0u8; 32];
+        let (n, frames) = allocations(|| {
+            let mut at = 0;
+            for _ in 0..2 {
+                at += framing.encode_to_slice(&packet, &mut wire[at..])?;
+            }
+            let mut decoder = FrameDecoder::with_storage(None, &mut storage[..]);
+            let mut input = &wire[..at];
+            let mut frames = 0;
+            while let Some(frame) = decoder.decode(&mut input)? {
+                frames += usize::from(frame == &packet[..]);
+            }
+            Ok::<_, osc_serde::Error>(frames)
+        });
+        assert_eq!(n, 0, "{framing:?} framing into caller buffers allocated");
+        assert_eq!(frames.unwrap(), 2, "{framing:?}");
+    }
+    let frame = slip::encode(&packet);
+    let mut out = [0u8; 32];
+    let (n, len) = allocations(|| slip::decode_to_slice(&frame, &mut out));
+    assert_eq!(n, 0, "slip::decode_to_slice allocated");
+    assert_eq!(out[..len.unwrap()], packet[..]);
 }

@@ -198,18 +198,26 @@ fn slice_encoders_write_the_vec_encoders_bytes_or_nothing() {
 
             let mut short = vec![0xAA; want.len() - 1];
             match framing.encode_to_slice(&p, &mut short) {
-                Err(Error::FrameTooLarge { size, max }) => {
-                    assert_eq!(
-                        (size, max),
-                        (want.len() as u32, want.len() - 1),
-                        "{framing:?}"
-                    )
+                Err(Error::BufferTooSmall { capacity }) => {
+                    assert_eq!(capacity as usize, want.len() - 1, "{framing:?}")
                 }
                 other => panic!("{framing:?}: {other:?}"),
             }
             assert!(short.iter().all(|&b| b == 0xAA), "{framing:?} half wrote");
+
+            // Room for the worst case (SLIP: every byte escaped) skips the
+            // counting pass; the bytes are the same.
+            let mut roomy = vec![0xAA; 2 * p.len() + 6];
+            let n = framing.encode_to_slice(&p, &mut roomy).unwrap();
+            assert_eq!(roomy[..n], want[..], "{framing:?}");
         }
     }
+    // Every byte escaped: exactly the worst case fits.
+    let specials = [END, ESC, ESC, END];
+    let mut exact = [0; 10];
+    assert_eq!(slip::encode_to_slice(&specials, &mut exact).unwrap(), 10);
+    assert_eq!(exact[..], slip::encode(&specials)[..]);
+    assert!(slip::encode_to_slice(&specials, &mut exact[..9]).is_err());
 }
 
 #[test]
@@ -386,7 +394,7 @@ fn one_shot_decode_into_a_slice() {
     assert_eq!(&out[..3], b"a\xc0b");
     assert!(matches!(
         slip::decode_to_slice(b"abcde", &mut out),
-        Err(Error::FrameTooLarge { size: 5, max: 4 })
+        Err(Error::BufferTooSmall { capacity: 4 })
     ));
     assert!(matches!(
         slip::decode_to_slice(b"ab\xdb", &mut out),

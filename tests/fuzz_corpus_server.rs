@@ -1,9 +1,9 @@
-//! Runs the server-side fuzz checks (fuzz/checks_server.rs: stream
+//! Runs the server-side fuzz checks (tests/fuzz/checks_server.rs: stream
 //! framing, patterns, typed dispatch) on every committed seed in
-//! fuzz/corpus/<target>/, so `cargo test` checks what the fuzzers hunt
+//! tests/fuzz/corpus/<target>/, so `cargo test` checks what the fuzzers hunt
 //! for, without nightly flags or libFuzzer.
 
-#[path = "../fuzz/checks_server.rs"]
+#[path = "fuzz/checks_server.rs"]
 mod checks_server;
 
 mod common;

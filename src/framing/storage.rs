@@ -3,6 +3,7 @@
 //! (`&mut [u8]`, `[u8; N]`) whose length is the bound, so the decoders run
 //! without an allocator.
 
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
 use crate::{Error, Result};
@@ -28,6 +29,7 @@ pub trait FrameStorage {
     fn bytes(&self, len: usize) -> &[u8];
 }
 
+#[cfg(feature = "alloc")]
 impl FrameStorage for Vec<u8> {
     /// Unbounded: a decoder over a `Vec` takes its bound from the maximum
     /// frame size it is built with.
@@ -35,11 +37,13 @@ impl FrameStorage for Vec<u8> {
         usize::MAX
     }
 
+    #[inline]
     fn write_at(&mut self, at: usize, bytes: &[u8]) {
         self.truncate(at);
         self.extend_from_slice(bytes);
     }
 
+    #[inline]
     fn bytes(&self, len: usize) -> &[u8] {
         &self[..len]
     }
@@ -50,10 +54,12 @@ impl FrameStorage for &mut [u8] {
         self.len()
     }
 
+    #[inline]
     fn write_at(&mut self, at: usize, bytes: &[u8]) {
         self[at..at + bytes.len()].copy_from_slice(bytes);
     }
 
+    #[inline]
     fn bytes(&self, len: usize) -> &[u8] {
         &self[..len]
     }
@@ -64,10 +70,12 @@ impl<const N: usize> FrameStorage for [u8; N] {
         N
     }
 
+    #[inline]
     fn write_at(&mut self, at: usize, bytes: &[u8]) {
         self[at..at + bytes.len()].copy_from_slice(bytes);
     }
 
+    #[inline]
     fn bytes(&self, len: usize) -> &[u8] {
         &self[..len]
     }
@@ -87,6 +95,10 @@ pub(crate) struct FrameBuf<S> {
     complete: bool,
 }
 
+// The decoders are generic, so they are compiled in the crate that uses
+// them; `#[inline]` on these per-run helpers (and on the decoders' `feed`)
+// lets them inline there: without it SLIP decoding ran 6% more
+// instructions than before the storage became generic.
 impl<S: FrameStorage> FrameBuf<S> {
     pub(crate) fn new(storage: S, max_frame: usize) -> Self {
         let max = max_frame.min(storage.max_len());
@@ -103,6 +115,7 @@ impl<S: FrameStorage> FrameBuf<S> {
     }
 
     /// Called first by `feed`: drops the frame yielded by the last call.
+    #[inline]
     pub(crate) fn begin(&mut self) {
         if self.complete {
             self.len = 0;
@@ -111,13 +124,11 @@ impl<S: FrameStorage> FrameBuf<S> {
     }
 
     /// Appends to the frame, refusing to pass the bound.
+    #[inline]
     pub(crate) fn push(&mut self, bytes: &[u8]) -> Result<()> {
         let size = self.len + bytes.len();
         if size > self.max {
-            return Err(Error::FrameTooLarge {
-                size: crate::error::count(size),
-                max: self.max,
-            });
+            return Err(Error::frame_too_large(size, self.max));
         }
         self.storage.write_at(self.len, bytes);
         self.len = size;
@@ -129,16 +140,19 @@ impl<S: FrameStorage> FrameBuf<S> {
         self.len = 0;
     }
 
+    #[inline]
     pub(crate) fn finish(&mut self) {
         self.complete = true;
     }
 
     /// Bytes of the frame so far, complete or not.
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
     /// The completed frame, or empty.
+    #[inline]
     pub(crate) fn frame(&self) -> &[u8] {
         if self.complete {
             self.storage.bytes(self.len)
@@ -148,6 +162,7 @@ impl<S: FrameStorage> FrameBuf<S> {
     }
 
     /// Bytes of an unfinished frame.
+    #[inline]
     pub(crate) fn partial_len(&self) -> usize {
         if self.complete {
             0

@@ -159,7 +159,7 @@ impl UdpClient {
         timeout: Duration,
     ) -> Result<Option<T>> {
         self.recv_bytes_from(timeout)?
-            .map(|(bytes, _)| crate::de::from_slice(bytes))
+            .map(|(bytes, _)| crate::MessageRef::from_bytes(bytes).and_then(|m| m.deserialize()))
             .transpose()
     }
 }

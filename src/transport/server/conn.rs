@@ -355,6 +355,19 @@ mod tests {
     }
 
     #[test]
+    fn stalls_are_reported_as_their_own_errors() {
+        let t = Duration::from_millis(1500);
+        assert!(matches!(
+            Stall::Idle(t).error(),
+            Error::IdleTimeout { limit_ms: 1500 }
+        ));
+        assert!(matches!(
+            Stall::Frame(t).error(),
+            Error::FrameTimeout { limit_ms: 1500 }
+        ));
+    }
+
+    #[test]
     fn replies_are_framed_as_the_peer_frames_and_counted_until_written() {
         let t0 = Instant::now();
         let limits = Limits::default().with_max_pending_output(20);

@@ -71,7 +71,8 @@ impl<S> ServerHandle<S> {
     }
 
     /// Waits for the server thread to end (after [`stop`](Self::stop)) and
-    /// returns the server, or the error that ended it.
+    /// returns the server, or the error that ended it
+    /// ([`Error::ServerThreadPanicked`] if it panicked).
     pub fn join(mut self) -> Result<Server<S>> {
         let thread = self.thread.take().expect("joined once");
         match thread.join() {

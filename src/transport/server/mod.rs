@@ -94,6 +94,8 @@ pub struct Server<S = Dispatcher> {
     reactor: Reactor,
     stopper: Stopper,
     stats: Arc<SharedStats>,
+    /// What `stats` holds, so that an unchanged count costs no lock.
+    published: Stats,
     stopped: bool,
 }
 
@@ -123,6 +125,7 @@ impl<S: PacketSink> Server<S> {
                 waker,
             },
             stats: Arc::default(),
+            published: Stats::default(),
             stopped: false,
         })
     }
@@ -313,13 +316,13 @@ impl<S: PacketSink> Server<S> {
         })
     }
 
-    /// The error [`run`](Self::run) and [`spawn`](Self::spawn) give a
-    /// server with no socket or listener.
+    /// [`Error::NoSocket`] for a server with no socket or listener, which
+    /// [`run`](Self::run) and [`spawn`](Self::spawn) refuse.
     fn check_bound(&self) -> Result<()> {
-        if self.reactor.slots.iter().next().is_none() {
-            return Err(Error::NoSocket);
+        match self.reactor.slots.iter().next() {
+            Some(_) => Ok(()),
+            None => Err(Error::NoSocket),
         }
-        Ok(())
     }
 
     /// Whether a stop was requested and carried out.
@@ -373,13 +376,17 @@ impl<S: PacketSink> Server<S> {
         Ok(())
     }
 
-    fn publish_stats(&self) {
+    fn publish_stats(&mut self) {
         let pool_errors =
             self.reactor.retired_pool_errors + self.reactor.pool.as_ref().map_or(0, Pool::errors);
-        self.stats.store(Stats {
+        let stats = Stats {
             errors: self.sink.error_count() + pool_errors,
             ..self.reactor.counts
-        });
+        };
+        if stats != self.published {
+            self.stats.store(stats);
+            self.published = stats;
+        }
     }
 
     /// The UDP socket bound at `local`.

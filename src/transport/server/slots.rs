@@ -102,3 +102,63 @@ impl Slots {
         self.sources.iter().flatten()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use mio::net::TcpStream;
+    use mio::Poll;
+
+    use super::*;
+    use crate::transport::Limits;
+
+    fn conn(listener: &TcpListener) -> Source {
+        let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let peer = listener.local_addr().unwrap();
+        let limits = Limits::default();
+        Source::Conn(Box::new(Conn::new(
+            stream,
+            peer,
+            None,
+            &limits,
+            Instant::now(),
+        )))
+    }
+
+    #[test]
+    fn tokens_are_slot_indexes_and_a_closed_connections_slot_is_reused() {
+        let poll = Poll::new().unwrap();
+        let registry = poll.registry();
+        let mut slots = Slots::default();
+        let udp = UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let a = conn(&listener);
+        let b = conn(&listener);
+
+        let udp = slots.insert(registry, Source::Udp(udp), Interest::READABLE);
+        assert_eq!(udp.unwrap(), 0);
+        assert_eq!(slots.insert(registry, a, Interest::READABLE).unwrap(), 1);
+        assert_eq!(slots.insert(registry, b, Interest::READABLE).unwrap(), 2);
+        assert_eq!(slots.len(), 3);
+
+        // Only connections are removed; a socket's slot stays as it is.
+        assert!(slots.remove_conn(registry, 0).is_none());
+        assert!(matches!(slots.get(0), Some(Source::Udp(_))));
+        assert!(slots.remove_conn(registry, 7).is_none());
+
+        let removed = slots.remove_conn(registry, 1).expect("a connection");
+        assert!(slots.get(1).is_none() && slots.conn_mut(1).is_none());
+        assert!(slots.remove_conn(registry, 1).is_none());
+        assert_eq!(slots.iter().count(), 2);
+
+        // The freed token names the next source; the table does not grow.
+        let again = Source::Conn(removed);
+        assert_eq!(
+            slots.insert(registry, again, Interest::READABLE).unwrap(),
+            1
+        );
+        assert_eq!(slots.len(), 3);
+        assert!(slots.conn_mut(1).is_some());
+    }
+}

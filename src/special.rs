@@ -7,21 +7,54 @@
 //! any other serde format sees an ordinary newtype around the payload, so
 //! these types also work inside user structs and in JSON.
 
-use std::fmt;
+#[cfg(feature = "alloc")]
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
+use core::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{Serialize, Serializer};
 
-use super::TimeTag;
+use crate::timetag::TimeTag;
 
-/// Reserved serde names. They begin with `$`, which no Rust identifier or
-/// OSC address does, so they cannot collide with a user's type.
+/// The reserved serde names, and the one table that pairs each special
+/// type's name with its OSC tag: the serializer, the deserializer and
+/// `Value`'s visitor all go through it. The names begin with `$`, which no
+/// Rust identifier or OSC address does, so they cannot collide with a
+/// user's type.
 pub(crate) mod names {
     pub const TIMETAG: &str = "$osc::TimeTag";
     pub const COLOR: &str = "$osc::Color";
     pub const MIDI: &str = "$osc::Midi";
     pub const SYMBOL: &str = "$osc::Symbol";
     pub const INFINITUM: &str = "$osc::Infinitum";
+    /// A whole message (address and arguments): [`Message`](crate::Message).
+    pub const MESSAGE: &str = "$osc::Message";
+
+    /// Each special type's name and OSC tag.
+    const TAGGED: [(&str, u8); 5] = [
+        (TIMETAG, b't'),
+        (COLOR, b'r'),
+        (MIDI, b'm'),
+        (SYMBOL, b'S'),
+        (INFINITUM, b'I'),
+    ];
+
+    /// The OSC tag of the special type named `name`, if it is one.
+    #[inline]
+    pub fn tag(name: &str) -> Option<u8> {
+        if !name.starts_with('$') {
+            return None;
+        }
+        TAGGED.iter().find(|(n, _)| *n == name).map(|&(_, tag)| tag)
+    }
+
+    /// The name of the special type with OSC tag `tag`, if there is one.
+    pub fn name(tag: u8) -> Option<&'static str> {
+        TAGGED
+            .iter()
+            .find(|(_, t)| *t == tag)
+            .map(|&(name, _)| name)
+    }
 }
 
 /// An RGBA colour, OSC tag `r`: four bytes, red first.
@@ -103,8 +136,16 @@ impl Midi {
 /// let bytes = to_vec_with_address("/s", &Symbol("sine")).unwrap();
 /// assert_eq!(bytes, b"/s\0\0,S\0\0sine\0\0\0\0");
 /// ```
+#[cfg(feature = "alloc")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Symbol<S = String>(pub S);
+
+/// An OSC symbol, tag `S`: a string that names something (python-osc and
+/// most servers treat it as a string). Without an allocator, use
+/// `Symbol<&str>`.
+#[cfg(not(feature = "alloc"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Symbol<S>(pub S);
 
 /// The OSC `I` tag ("Infinitum", also called Impulse or Bang in OSC 1.1):
 /// an argument with no payload.
@@ -128,8 +169,14 @@ pub struct Infinitum;
 /// assert_eq!(data, [1, 2, 3]);
 /// # Ok::<(), osc_serde::Error>(())
 /// ```
+#[cfg(feature = "alloc")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Blob<B = Vec<u8>>(pub B);
+
+/// An OSC blob, tag `b`. Without an allocator, use `Blob<&[u8]>`.
+#[cfg(not(feature = "alloc"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Blob<B>(pub B);
 
 /// Deserializes a special type's `u32`/`u64` payload, accepting it either
 /// inside a newtype (this crate, and formats that keep newtypes) or bare.
@@ -216,7 +263,7 @@ impl<S: AsRef<str>> Serialize for Symbol<S> {
 
 impl<'de, S: Deserialize<'de>> Deserialize<'de> for Symbol<S> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct SymbolVisitor<S>(std::marker::PhantomData<S>);
+        struct SymbolVisitor<S>(core::marker::PhantomData<S>);
         impl<'de, S: Deserialize<'de>> Visitor<'de> for SymbolVisitor<S> {
             type Value = Symbol<S>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -229,7 +276,7 @@ impl<'de, S: Deserialize<'de>> Deserialize<'de> for Symbol<S> {
                 S::deserialize(d).map(Symbol)
             }
         }
-        d.deserialize_newtype_struct(names::SYMBOL, SymbolVisitor(std::marker::PhantomData))
+        d.deserialize_newtype_struct(names::SYMBOL, SymbolVisitor(core::marker::PhantomData))
     }
 }
 
@@ -261,6 +308,7 @@ impl<B: AsRef<[u8]>> Serialize for Blob<B> {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl<'de> Deserialize<'de> for Blob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct BlobVisitor;
@@ -293,18 +341,21 @@ impl<'de: 'a, 'a> Deserialize<'de> for Blob<&'a [u8]> {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl From<Vec<u8>> for Blob {
     fn from(v: Vec<u8>) -> Self {
         Blob(v)
     }
 }
 
+#[cfg(feature = "alloc")]
 impl From<&[u8]> for Blob {
     fn from(v: &[u8]) -> Self {
         Blob(v.to_vec())
     }
 }
 
+#[cfg(feature = "alloc")]
 impl<'a> From<&'a str> for Symbol<String> {
     fn from(s: &'a str) -> Self {
         Symbol(s.to_owned())

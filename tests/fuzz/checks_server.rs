@@ -1,5 +1,5 @@
 //! The properties the server-side fuzz targets check: stream framing,
-//! address patterns and the typed dispatcher. Shared, like fuzz/checks.rs,
+//! address patterns and the typed dispatcher. Shared, like tests/fuzz/checks.rs,
 //! by the cargo-fuzz targets (fuzz/fuzz_targets/{stream_framing,pattern,
 //! dispatch}.rs) and by `cargo test` (tests/fuzz_corpus_server.rs runs every
 //! check on every committed seed).

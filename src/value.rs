@@ -4,22 +4,35 @@
 //! Use these where the argument types are not known ahead, as python-osc's
 //! `params` list is used; where they are, derive `Deserialize` on a struct
 //! and let [`from_slice`](crate::from_slice) do the work instead.
+//!
+//! This module is the public home of these types; the borrowed ones are
+//! defined where packets are read (`ValueRef` with the argument cursor,
+//! the special types and `TimeTag` in modules of their own below the wire
+//! layer), so that the layers depend one way: time tag and special types,
+//! then wire, then the argument cursor, then owned values and serde.
 
-mod special;
-mod timetag;
+#[cfg(feature = "alloc")]
+use alloc::{borrow::ToOwned, format, string::String, string::ToString, vec::Vec};
+#[cfg(feature = "alloc")]
+use core::fmt;
 
-use std::fmt;
-
+#[cfg(feature = "alloc")]
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+#[cfg(feature = "alloc")]
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 
-pub(crate) use special::names;
-pub use special::{Blob, Color, Infinitum, Midi, Symbol};
-pub use timetag::TimeTag;
+pub use crate::args::ValueRef;
+pub use crate::special::{Blob, Color, Infinitum, Midi, Symbol};
+pub use crate::timetag::TimeTag;
 
-use crate::args::ArrayRef;
+#[cfg(feature = "alloc")]
+use crate::args::{count_items, tag_of, Args, ArrayRef};
+#[cfg(feature = "alloc")]
 use crate::error::Result;
+#[cfg(feature = "alloc")]
+use crate::special::names;
 
+#[cfg(feature = "alloc")]
 /// One OSC argument, of any type. The variant names the tag.
 ///
 /// ```
@@ -62,67 +75,7 @@ pub enum Value {
     Array(Vec<Value>),
 }
 
-/// One OSC argument borrowed from a packet: strings and blobs point into
-/// the received bytes, arrays are read lazily.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum ValueRef<'a> {
-    /// `i`
-    Int(i32),
-    /// `f`
-    Float(f32),
-    /// `s`
-    String(&'a str),
-    /// `b`
-    Blob(&'a [u8]),
-    /// `h`
-    Long(i64),
-    /// `t`
-    TimeTag(TimeTag),
-    /// `d`
-    Double(f64),
-    /// `S`
-    Symbol(&'a str),
-    /// `c`
-    Char(char),
-    /// `r`
-    Color(Color),
-    /// `m`
-    Midi(Midi),
-    /// `T` / `F`
-    Bool(bool),
-    /// `N`
-    Nil,
-    /// `I`
-    Infinitum,
-    /// `[` … `]`
-    Array(ArrayRef<'a>),
-}
-
-/// The type tag of a [`Value`] or a [`ValueRef`]: one table for both enums,
-/// whose variants have the same names.
-macro_rules! tag_of {
-    ($value:expr, $enum:ident) => {
-        match $value {
-            $enum::Int(_) => b'i',
-            $enum::Float(_) => b'f',
-            $enum::String(_) => b's',
-            $enum::Blob(_) => b'b',
-            $enum::Long(_) => b'h',
-            $enum::TimeTag(_) => b't',
-            $enum::Double(_) => b'd',
-            $enum::Symbol(_) => b'S',
-            $enum::Char(_) => b'c',
-            $enum::Color(_) => b'r',
-            $enum::Midi(_) => b'm',
-            $enum::Bool(true) => b'T',
-            $enum::Bool(false) => b'F',
-            $enum::Nil => b'N',
-            $enum::Infinitum => b'I',
-            $enum::Array(_) => b'[',
-        }
-    };
-}
-
+#[cfg(feature = "alloc")]
 impl Value {
     /// The OSC type tag of this value (`[` for an array).
     pub fn tag(&self) -> u8 {
@@ -255,12 +208,8 @@ impl Value {
     }
 }
 
-impl<'a> ValueRef<'a> {
-    /// The OSC type tag of this value (`[` for an array).
-    pub fn tag(&self) -> u8 {
-        tag_of!(self, ValueRef)
-    }
-
+#[cfg(feature = "alloc")]
+impl ValueRef<'_> {
     /// An owned copy. Fails only if an array holds malformed data.
     #[inline]
     pub fn to_value(&self) -> Result<Value> {
@@ -284,6 +233,28 @@ impl<'a> ValueRef<'a> {
     }
 }
 
+/// Owned copies of the arguments of one level (a message's or an array's).
+/// The `Vec` is sized from the tags up front: at most one entry per tag
+/// byte of the packet, so the allocation is bounded by the input.
+#[cfg(feature = "alloc")]
+pub(crate) fn to_values(tags: &[u8], data: &[u8]) -> Result<Vec<Value>> {
+    let mut values = Vec::with_capacity(count_items(tags));
+    for arg in Args::new(tags, data) {
+        values.push(arg?.to_value()?);
+    }
+    Ok(values)
+}
+
+#[cfg(feature = "alloc")]
+impl ArrayRef<'_> {
+    /// Owned copies of the items.
+    #[inline(never)]
+    pub(crate) fn to_values(self) -> Result<Vec<Value>> {
+        to_values(self.tags, self.data)
+    }
+}
+
+#[cfg(feature = "alloc")]
 macro_rules! value_from {
     ($($ty:ty => $variant:ident $(via $conv:ty)?),* $(,)?) => {$(
         impl From<$ty> for Value {
@@ -294,6 +265,7 @@ macro_rules! value_from {
     )*};
 }
 
+#[cfg(feature = "alloc")]
 value_from! {
     i32 => Int, i16 => Int, i8 => Int, u16 => Int, u8 => Int,
     i64 => Long, f32 => Float, f64 => Double,
@@ -302,38 +274,44 @@ value_from! {
     Vec<Value> => Array,
 }
 
+#[cfg(feature = "alloc")]
 impl From<Blob> for Value {
     fn from(b: Blob) -> Value {
         Value::Blob(b.0)
     }
 }
 
+#[cfg(feature = "alloc")]
 impl<S: Into<String>> From<Symbol<S>> for Value {
     fn from(s: Symbol<S>) -> Value {
         Value::Symbol(s.0.into())
     }
 }
 
+#[cfg(feature = "alloc")]
 impl From<Infinitum> for Value {
     fn from(_: Infinitum) -> Value {
         Value::Infinitum
     }
 }
 
+#[cfg(feature = "alloc")]
 impl From<()> for Value {
     fn from(_: ()) -> Value {
         Value::Nil
     }
 }
 
+#[cfg(feature = "alloc")]
 impl<T: Into<Value>> From<Option<T>> for Value {
     fn from(v: Option<T>) -> Value {
         v.map_or(Value::Nil, Into::into)
     }
 }
 
+#[cfg(feature = "alloc")]
 impl Serialize for Value {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
         match self {
             Value::Int(v) => s.serialize_i32(*v),
             Value::Float(v) => s.serialize_f32(*v),
@@ -360,11 +338,13 @@ impl Serialize for Value {
     }
 }
 
+#[cfg(feature = "alloc")]
 /// Visits any OSC argument. This crate's deserializer presents the types
 /// serde lacks (`t r m S I`) as a one-entry map keyed by their reserved
 /// name; other formats give plain numbers and strings.
 struct ValueVisitor;
 
+#[cfg(feature = "alloc")]
 impl<'de> Visitor<'de> for ValueVisitor {
     type Value = Value;
 
@@ -426,18 +406,18 @@ impl<'de> Visitor<'de> for ValueVisitor {
         let key: &str = map
             .next_key()?
             .ok_or_else(|| de::Error::custom("empty map is not an OSC argument"))?;
-        let value = match key {
-            names::TIMETAG => Value::TimeTag(TimeTag::from_bits(map.next_value()?)),
-            names::COLOR => Value::Color(Color::from_u32(map.next_value()?)),
-            names::MIDI => Value::Midi(Midi::from_u32(map.next_value()?)),
-            names::SYMBOL => Value::Symbol(map.next_value()?),
-            names::INFINITUM => {
+        let value = match names::tag(key) {
+            Some(b't') => Value::TimeTag(TimeTag::from_bits(map.next_value()?)),
+            Some(b'r') => Value::Color(Color::from_u32(map.next_value()?)),
+            Some(b'm') => Value::Midi(Midi::from_u32(map.next_value()?)),
+            Some(b'S') => Value::Symbol(map.next_value()?),
+            Some(b'I') => {
                 map.next_value::<()>()?;
                 Value::Infinitum
             }
-            other => {
+            _ => {
                 return Err(de::Error::custom(format!(
-                    "a map (key {other:?}) is not an OSC argument"
+                    "a map (key {key:?}) is not an OSC argument"
                 )))
             }
         };
@@ -445,12 +425,14 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
         d.deserialize_any(ValueVisitor)
     }
 }
 
+#[cfg(feature = "alloc")]
 impl fmt::Display for Value {
     /// The argument as liblo's `oscdump` prints it (arrays and colours, which
     /// liblo lacks, as `[a b]` and `RGBA [0x.. x4]`).
@@ -510,6 +492,7 @@ impl fmt::Display for Value {
     }
 }
 
+#[cfg(feature = "alloc")]
 /// Writes `v` as C's `printf("%f")` does: six decimals, `inf`/`-inf`, and
 /// `nan`/`-nan` by the sign bit (Rust would print `NaN`).
 fn write_c_float(f: &mut fmt::Formatter<'_>, v: f64) -> fmt::Result {

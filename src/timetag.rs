@@ -1,10 +1,13 @@
 //! [`TimeTag`]: the 64-bit NTP time stamp of OSC bundles and `t` arguments.
 
-use std::fmt;
-use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use core::fmt;
+use core::str::FromStr;
+use core::time::Duration;
+#[cfg(feature = "std")]
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds from the NTP epoch (1900-01-01) to the Unix epoch (1970-01-01).
+#[cfg(feature = "std")]
 const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
 const NANOS_PER_SEC: u128 = 1_000_000_000;
 const FRACTION_PER_SEC: u128 = 1 << 32;
@@ -100,11 +103,13 @@ impl TimeTag {
         self.seconds == 0 && self.fraction == 1
     }
 
+    #[cfg(feature = "std")]
     /// The current system time as a time tag.
     pub fn now() -> Self {
         Self::from_system_time(SystemTime::now())
     }
 
+    #[cfg(feature = "std")]
     /// The time tag `delay` from now (for scheduling a bundle).
     ///
     /// A delay past [`LATEST`](TimeTag::LATEST) (or beyond what
@@ -122,6 +127,7 @@ impl TimeTag {
         self.to_bits() ^ (1 << 63)
     }
 
+    #[cfg(feature = "std")]
     /// Converts a system time, rounding to the nearest fraction unit; a
     /// time outside [`EARLIEST`](TimeTag::EARLIEST)..=[`LATEST`](TimeTag::LATEST)
     /// saturates (see the eras above).
@@ -144,6 +150,7 @@ impl TimeTag {
         TimeTag::from_bits(units.clamp(earliest, latest) as u64)
     }
 
+    #[cfg(feature = "std")]
     /// Converts to a system time, rounding to the nearest nanosecond.
     pub fn to_system_time(self) -> SystemTime {
         let nanos =
@@ -176,14 +183,14 @@ impl TimeTag {
 impl Ord for TimeTag {
     /// The order of the instants (see the eras above), with
     /// [`IMMEDIATE`](TimeTag::IMMEDIATE) before every other time tag.
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
         (!self.is_immediate(), self.chronological())
             .cmp(&(!other.is_immediate(), other.chronological()))
     }
 }
 
 impl PartialOrd for TimeTag {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
@@ -195,12 +202,14 @@ impl Default for TimeTag {
     }
 }
 
+#[cfg(feature = "std")]
 impl From<SystemTime> for TimeTag {
     fn from(time: SystemTime) -> Self {
         TimeTag::from_system_time(time)
     }
 }
 
+#[cfg(feature = "std")]
 impl From<TimeTag> for SystemTime {
     fn from(t: TimeTag) -> Self {
         t.to_system_time()
