@@ -259,6 +259,10 @@ pub enum Error {
     /// A server was run or spawned with no UDP socket and no TCP listener.
     #[error("the server has no socket or listener to serve")]
     NoSocket,
+    /// A server was asked to send from, or join a group on, a UDP socket
+    /// it does not have: no socket of it is bound at that address.
+    #[error("the server has no UDP socket bound at that address")]
+    NoUdpSocketAt,
     /// A TCP connection was idle longer than
     /// [`Limits::idle_timeout`](crate::transport::Limits::idle_timeout);
     /// the server closed it.
