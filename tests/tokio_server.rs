@@ -422,3 +422,16 @@ async fn async_handlers_reply_when_their_futures_complete() {
     let dispatcher = handle.join().await.unwrap();
     assert_eq!(dispatcher.error_count(), 1);
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn joining_a_group_on_a_socket_the_server_lacks_is_an_error() {
+    let server = Server::new(Dispatcher::new());
+    let error = server
+        .join_multicast_v4(
+            "127.0.0.1:9".parse().unwrap(),
+            std::net::Ipv4Addr::new(239, 0, 0, 1),
+            std::net::Ipv4Addr::UNSPECIFIED,
+        )
+        .unwrap_err();
+    assert!(matches!(error, osc_serde::Error::NoUdpSocketAt), "{error}");
+}

@@ -320,9 +320,7 @@ impl Server {
             .iter()
             .find(|s| s.local_addr().ok() == Some(local))
             .map(|s| &**s)
-            .ok_or_else(|| {
-                io::Error::new(io::ErrorKind::NotFound, "no UDP socket bound there").into()
-            })
+            .ok_or(Error::NoUdpSocketAt)
     }
 
     /// Joins the IPv4 multicast `group` on `interface` with the UDP socket
