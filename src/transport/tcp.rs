@@ -1,16 +1,16 @@
 //! Blocking TCP client with OSC 1.0 (length prefix) or OSC 1.1 (SLIP)
 //! framing (python-osc's `TCPClient`).
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use super::is_timeout;
+use super::OutQueue;
 use crate::framing::{FrameDecoder, Framing, StreamDecoder, DEFAULT_MAX_FRAME};
 use crate::{Packet, Result};
 
-/// Size of the read buffer, and the queued-output size at which
-/// [`TcpClient::queue`] flushes on its own.
+/// Size of the read buffer.
 const CHUNK: usize = 64 * 1024;
 
 /// A TCP client sending and receiving framed OSC packets.
@@ -56,8 +56,7 @@ pub struct TcpClient {
     stream: TcpStream,
     framing: Framing,
     decoder: FrameDecoder<Vec<u8>>,
-    out: Vec<u8>,
-    scratch: Vec<u8>,
+    out: OutQueue,
     read_buf: Box<[u8]>,
     read_start: usize,
     read_end: usize,
@@ -81,8 +80,7 @@ impl TcpClient {
             stream,
             framing,
             decoder: framing.decoder(DEFAULT_MAX_FRAME),
-            out: Vec::with_capacity(256),
-            scratch: Vec::new(),
+            out: OutQueue::default(),
             read_buf: vec![0; CHUNK].into_boxed_slice(),
             read_start: 0,
             read_end: 0,
@@ -112,7 +110,7 @@ impl TcpClient {
     /// Frames and sends an already encoded packet.
     pub fn send_bytes(&mut self, packet: &[u8]) -> Result<()> {
         self.make_room()?;
-        self.framing.encode(packet, &mut self.out)?;
+        self.out.push_bytes(self.framing, packet)?;
         self.flush()
     }
 
@@ -132,15 +130,14 @@ impl TcpClient {
 
     fn enqueue(&mut self, encode: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {
         self.make_room()?;
-        self.framing
-            .encode_with(&mut self.out, &mut self.scratch, encode)
+        self.out.push(self.framing, encode)
     }
 
     /// Writes what is queued once it reaches 64 KiB, before more is
     /// queued: what is queued stays bounded even while writes fail (the
     /// error then refuses the new packet).
     fn make_room(&mut self) -> Result<()> {
-        if self.out.len() >= CHUNK {
+        if self.out.is_full() {
             self.flush()?;
         }
         Ok(())
@@ -150,20 +147,7 @@ impl TcpClient {
     /// queued, whole frames and the unwritten end of a partly written one,
     /// so a later `flush` (or a later `send*`) sends it in order.
     pub fn flush(&mut self) -> Result<()> {
-        let mut written = 0;
-        let result = loop {
-            let Some(rest) = self.out.get(written..).filter(|r| !r.is_empty()) else {
-                break Ok(());
-            };
-            match self.stream.write(rest) {
-                Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => written += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => break Err(e),
-            }
-        };
-        self.out.drain(..written);
-        Ok(result?)
+        self.out.write_to(&mut self.stream)
     }
 
     /// Bytes queued and not yet written.
