@@ -10,6 +10,9 @@ use osc_serde::framing::Framing;
 use osc_serde::transport::{Server, TcpClient, UdpClient};
 use osc_serde::{Dispatcher, Message, Packet};
 
+mod common;
+use common::read_messages;
+
 const WAIT: Duration = Duration::from_secs(10);
 
 fn pair(framing: Framing) -> (TcpClient, TcpStream) {
@@ -250,25 +253,6 @@ fn tcp_recv_takes_the_longest_timeout() {
         .unwrap();
     let (packet, _) = udp.recv_from(Duration::MAX).unwrap().unwrap();
     assert_eq!(packet, Packet::Message(Message::new("/u")));
-}
-
-/// Reads frames until EOF and returns the messages.
-fn read_messages(mut peer: TcpStream, framing: Framing) -> Vec<Message> {
-    use osc_serde::framing::StreamDecoder;
-    let mut decoder = framing.decoder(1 << 20);
-    let mut messages = Vec::new();
-    let mut buf = vec![0; 64 * 1024];
-    loop {
-        let n = peer.read(&mut buf).unwrap();
-        if n == 0 {
-            assert_eq!(decoder.buffered(), 0, "the stream ends inside a frame");
-            return messages;
-        }
-        let mut input = &buf[..n];
-        while let Some(frame) = decoder.decode(&mut input).unwrap() {
-            messages.push(Message::from_bytes(frame).unwrap());
-        }
-    }
 }
 
 #[test]
