@@ -318,6 +318,7 @@ pub fn to_writer<W: std::io::Write, T: serde::Serialize + ?Sized>(
 /// assert_eq!((n, s), (1, "a"));
 /// # Ok::<(), osc_serde::Error>(())
 /// ```
+#[inline]
 pub fn from_slice<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
     MessageRef::from_bytes(bytes)?.deserialize()
 }
