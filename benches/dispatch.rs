@@ -1,8 +1,9 @@
 //! Dispatch overhead: decode + dispatch of a message to a typed handler
 //! among 10,000 mapped literal addresses, against decoding the same
-//! struct alone; and the pattern paths (a mapped pattern reached by a
-//! literal address, an incoming pattern against the literals), and
-//! pattern matching alone.
+//! struct alone; the pattern paths (a mapped pattern reached by a literal
+//! address, an incoming pattern against the literals); a handler that
+//! borrows its `(i32, f32, &str)` against one that owns `(i32, f32,
+//! String)`; and pattern matching alone.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use osc_serde::{Dispatcher, Message, Origin, Pattern};
@@ -76,6 +77,45 @@ fn bench(c: &mut Criterion) {
     assert_eq!(d.error_count(), 0);
 }
 
+/// The same `/voice i f s` message to a handler that borrows the string
+/// from the packet (`map_ref`) and to one that takes an owned `String`
+/// (`map`), side by side.
+fn borrowed_vs_owned(c: &mut Criterion) {
+    let origin = Origin::default();
+    let mut replies: Vec<(Origin, Vec<u8>)> = Vec::new();
+    for wave in ["sine", "a wavetable name of some forty bytes....."] {
+        let bytes = Message::new("/voice")
+            .arg(60)
+            .arg(0.5f32)
+            .arg(wave)
+            .to_bytes()
+            .unwrap();
+        let mut borrowed = Dispatcher::new();
+        borrowed
+            .map_ref("/voice", |(note, amp, wave): (i32, f32, &str)| {
+                black_box((note, amp, wave));
+            })
+            .unwrap();
+        let mut owned = Dispatcher::new();
+        owned
+            .map("/voice", |(note, amp, wave): (i32, f32, String)| {
+                black_box((note, amp, wave));
+            })
+            .unwrap();
+        let mut group =
+            c.benchmark_group(format!("handler (i32, f32, {}-byte string)", wave.len()));
+        group.bench_function("borrowed &str (map_ref)", |b| {
+            b.iter(|| borrowed.dispatch(black_box(&bytes), origin, &mut replies))
+        });
+        group.bench_function("owned String (map)", |b| {
+            b.iter(|| owned.dispatch(black_box(&bytes), origin, &mut replies))
+        });
+        group.finish();
+        assert_eq!(borrowed.error_count() + owned.error_count(), 0);
+    }
+    assert!(replies.is_empty());
+}
+
 /// Pattern matching alone, including a pattern that backtracking
 /// matchers take exponential time on.
 fn patterns(c: &mut Criterion) {
@@ -90,5 +130,5 @@ fn patterns(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench, patterns);
+criterion_group!(benches, bench, borrowed_vs_owned, patterns);
 criterion_main!(benches);

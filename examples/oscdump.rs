@@ -26,30 +26,31 @@
 //!
 //! A packet that does not parse is reported on standard error (the
 //! dispatcher's error hook) and the dump goes on. `-r` writes each packet's
-//! raw bytes to standard output instead. `-L` (line buffering in liblo) is
-//! accepted and changes nothing.
+//! raw bytes to standard output instead: the same server hands them to a
+//! [`PacketSink`] that writes them, unparsed. `-L` (line buffering in
+//! liblo) is accepted and changes nothing. `-h` or `--help` prints the
+//! usage.
+//!
+//! A mistake on the command line is reported with the usage and exit
+//! status 2; an address that cannot be bound is named, with exit status 1.
+//! The URL and port rules and the messages are shared with `oscsend`
+//! (examples/tools/cli.rs).
 
-use std::io::{self, Read, Write};
-use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::io::{self, Write};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::thread;
 
 use osc_serde::dispatch::Context;
-use osc_serde::transport::{FrameDecoder, Server, DEFAULT_MAX_FRAME, MAX_DATAGRAM};
-use osc_serde::{Dispatcher, Message, TimeTag};
+use osc_serde::transport::{PacketSink, Server};
+use osc_serde::{Dispatcher, Message, Origin, Responder, TimeTag};
 
-const USAGE: &str = "usage: oscdump [-r] [-L] PORT | osc.udp://[HOST]:PORT | osc.tcp://[HOST]:PORT";
-/// Open TCP connections served at once in raw mode; further ones are
-/// closed at once.
-const MAX_RAW_CONNECTIONS: usize = 64;
+#[path = "tools/cli.rs"]
+mod cli;
+use cli::{Protocol, Tool, Url};
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Protocol {
-    Udp,
-    Tcp,
-}
+const TOOL: Tool = Tool {
+    name: "oscdump",
+    usage: "usage: oscdump [-r] [-L] PORT | osc.udp://[HOST]:PORT | osc.tcp://[HOST]:PORT",
+};
 
 fn main() -> ExitCode {
     let mut raw = false;
@@ -58,60 +59,59 @@ fn main() -> ExitCode {
         match arg.as_str() {
             "-r" => raw = true,
             "-L" => {}
+            _ if cli::is_help(&arg) => return TOOL.help(),
             _ if endpoint.is_none() && !arg.starts_with('-') => endpoint = Some(arg),
-            _ => {
-                eprintln!("oscdump: unexpected argument {arg:?}\n{USAGE}");
-                return ExitCode::from(2);
-            }
+            _ => return TOOL.usage_error(format!("unexpected argument {arg:?}")),
         }
     }
     let Some(endpoint) = endpoint else {
-        eprintln!("oscdump: missing PORT or URL\n{USAGE}");
-        return ExitCode::from(2);
+        return TOOL.usage_error("missing PORT or URL");
     };
-    let (protocol, bind) = match parse_endpoint(&endpoint) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            eprintln!("oscdump: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let url = match parse_endpoint(&endpoint) {
+        Ok(url) => url,
+        Err(e) => return TOOL.usage_error(e),
     };
-    let result = match (raw, protocol) {
-        (false, _) => dump(protocol, &bind),
-        (true, Protocol::Udp) => raw_udp(&bind).map_err(Into::into),
-        (true, Protocol::Tcp) => raw_tcp(&bind).map_err(Into::into),
+    let result = if raw {
+        serve(RawDump::default(), &url)
+    } else {
+        serve(dispatcher(), &url)
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("oscdump: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => TOOL.failure(e),
     }
 }
 
-/// `PORT`, `osc.udp://[HOST]:PORT` or `osc.tcp://[HOST]:PORT`.
-fn parse_endpoint(text: &str) -> Result<(Protocol, String), String> {
-    let (protocol, hostport) = if let Some(rest) = text.strip_prefix("osc.udp://") {
-        (Protocol::Udp, rest)
-    } else if let Some(rest) = text.strip_prefix("osc.tcp://") {
-        (Protocol::Tcp, rest)
-    } else if text.contains("://") {
-        return Err(format!("unsupported URL {text:?}"));
-    } else {
-        (Protocol::Udp, text)
-    };
-    let (host, port) = hostport.rsplit_once(':').unwrap_or(("", hostport));
-    let port: u16 = port
-        .trim_end_matches('/')
-        .parse()
-        .map_err(|_| format!("bad port in {text:?}"))?;
-    let host = if host.is_empty() { "0.0.0.0" } else { host };
-    Ok((protocol, format!("{host}:{port}")))
+/// `PORT` (UDP, every interface), `osc.udp://[HOST]:PORT` or
+/// `osc.tcp://[HOST]:PORT`.
+fn parse_endpoint(text: &str) -> Result<Url, String> {
+    Ok(match cli::parse_url(text)? {
+        Some(url) => url,
+        None => Url {
+            protocol: Protocol::Udp,
+            host: String::new(),
+            port: cli::parse_port(text)?,
+        },
+    })
 }
 
-/// Serves until killed, printing a line per message.
-fn dump(protocol: Protocol, bind: &str) -> osc_serde::Result<()> {
+/// Serves until killed, handing every packet to `sink`. A socket that
+/// cannot be bound is reported naming the address.
+fn serve(sink: impl PacketSink, url: &Url) -> Result<(), String> {
+    let mut server = Server::new(sink).map_err(|e| e.to_string())?;
+    // The URL's host, or every interface.
+    let bind = url.socket_addr("0.0.0.0");
+    let local = match url.protocol {
+        Protocol::Udp => server.bind_udp(bind.as_str()),
+        Protocol::Tcp => server.listen_tcp(bind.as_str()),
+    }
+    .map_err(|e| format!("cannot listen on {}://{bind}: {e}", url.protocol.scheme()))?;
+    eprintln!("oscdump: listening on {}://{local}", url.protocol.scheme());
+    server.run().map_err(|e| e.to_string())
+}
+
+/// A dispatcher printing a line per message.
+fn dispatcher() -> Dispatcher {
     let mut dispatcher = Dispatcher::new();
     dispatcher.set_default_with_context(|ctx: &Context, message: Message| {
         // The bundle's time tag, or the time of receipt when there is none.
@@ -125,13 +125,7 @@ fn dump(protocol: Protocol, bind: &str) -> osc_serde::Result<()> {
         }
     });
     dispatcher.on_error(|report| eprintln!("oscdump: {report}"));
-    let mut server = Server::new(dispatcher)?;
-    let (scheme, local) = match protocol {
-        Protocol::Udp => ("osc.udp", server.bind_udp(bind)?),
-        Protocol::Tcp => ("osc.tcp", server.listen_tcp(bind)?),
-    };
-    eprintln!("oscdump: listening on {scheme}://{local}");
-    server.run()
+    dispatcher
 }
 
 /// Prints `SSSSSSSS.FFFFFFFF /path TYPES ARGS...`, as liblo's `oscdump`
@@ -142,57 +136,31 @@ fn print_line(when: TimeTag, message: &Message) -> io::Result<()> {
     out.flush()
 }
 
-fn write_raw(packet: &[u8]) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    out.write_all(packet)?;
-    out.flush()
+/// `-r`: each datagram's or frame's bytes, unparsed, through the same
+/// server (its limits and framing detection) without a dispatcher.
+#[derive(Debug, Default)]
+struct RawDump {
+    errors: u64,
 }
 
-/// `-r` over UDP: each datagram's bytes, unparsed.
-fn raw_udp(bind: &str) -> io::Result<()> {
-    let socket = UdpSocket::bind(bind)?;
-    eprintln!("oscdump: listening on osc.udp://{}", socket.local_addr()?);
-    let mut buf = vec![0u8; MAX_DATAGRAM];
-    loop {
-        let (len, _) = socket.recv_from(&mut buf)?;
-        write_raw(&buf[..len])?;
+impl PacketSink for RawDump {
+    fn packet(&mut self, packet: &[u8], _origin: Origin, _responder: &mut dyn Responder) {
+        let mut out = io::stdout().lock();
+        if out.write_all(packet).and_then(|()| out.flush()).is_err() {
+            // Standard output is gone (e.g. a closed pipe): nothing to do.
+            std::process::exit(0);
+        }
     }
-}
 
-/// `-r` over TCP: each frame's bytes, unparsed, a thread per connection.
-fn raw_tcp(bind: &str) -> io::Result<()> {
-    let listener = TcpListener::bind(bind)?;
-    eprintln!("oscdump: listening on osc.tcp://{}", listener.local_addr()?);
-    let open = Arc::new(AtomicUsize::new(0));
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        if open.fetch_add(1, Ordering::SeqCst) >= MAX_RAW_CONNECTIONS {
-            open.fetch_sub(1, Ordering::SeqCst);
-            eprintln!("oscdump: too many connections, closing a new one");
-            continue;
+    fn report_error(&mut self, error: &osc_serde::Error, origin: Option<&Origin>) {
+        self.errors += 1;
+        match origin.and_then(|o| o.peer) {
+            Some(peer) => eprintln!("oscdump: {error} (from {peer})"),
+            None => eprintln!("oscdump: {error}"),
         }
-        let open = Arc::clone(&open);
-        thread::spawn(move || {
-            if let Err(e) = raw_connection(stream) {
-                eprintln!("oscdump: {e}");
-            }
-            open.fetch_sub(1, Ordering::SeqCst);
-        });
     }
-    Ok(())
-}
 
-fn raw_connection(mut stream: TcpStream) -> osc_serde::Result<()> {
-    let mut decoder = FrameDecoder::detect(DEFAULT_MAX_FRAME);
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = stream.read(&mut buf)?;
-        if n == 0 {
-            return Ok(());
-        }
-        let mut input = &buf[..n];
-        while let Some(frame) = decoder.decode(&mut input)? {
-            write_raw(frame)?;
-        }
+    fn error_count(&self) -> u64 {
+        self.errors
     }
 }

@@ -27,56 +27,62 @@
 //! what liblo's `oscsend` sends; the default) or SLIP (OSC 1.1, what
 //! python-osc's TCP server expects by default) with `--framing slip`.
 //!
-//! Anything wrong with the arguments (a bad type letter, too few or too many
-//! values, a value that does not parse, unbalanced brackets) is reported on
-//! standard error with exit status 2, before anything is sent.
+//! Anything wrong with the arguments (a bad URL or port, an address OSC
+//! forbids, a bad type letter, too few or too many values, a value that does
+//! not parse or that would not arrive as written, such as an `f` of `1e40`,
+//! which a 32-bit float cannot hold, unbalanced brackets) is reported on
+//! standard error with the usage and exit status 2, before anything is sent.
+//! A failure to send is reported with exit status 1. `-h` or `--help` prints
+//! the usage. The URL and port rules and the messages are shared with
+//! `oscdump` (examples/tools/cli.rs).
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use osc_serde::transport::{Framing, TcpClient, UdpClient};
-use osc_serde::{Color, Message, Midi, TimeTag, Value};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{TcpClient, UdpClient};
+use osc_serde::{Color, Message, Midi, Pattern, TimeTag, Value};
 
-const USAGE: &str = "usage: oscsend [--framing slip|length] HOST PORT ADDRESS [TYPES [VALUES...]]
+#[path = "tools/cli.rs"]
+mod cli;
+use cli::{Protocol, Tool, Url};
+
+const TOOL: Tool = Tool {
+    name: "oscsend",
+    usage: "usage: oscsend [--framing slip|length] HOST PORT ADDRESS [TYPES [VALUES...]]
        oscsend [--framing slip|length] URL ADDRESS [TYPES [VALUES...]]
 URL: osc.udp://HOST:PORT, osc.tcp://HOST:PORT or - (standard output)
 types: i h f d s S c m T F N I (as liblo), b (hex), t (SECONDS.FRACTION hex),
-       r (8 hex digits), [ ] (array)";
-
-/// Where the packet goes.
-#[derive(Debug, PartialEq)]
-enum Target {
-    Udp(String),
-    Tcp(String),
-    Stdout,
-}
+       r (8 hex digits), [ ] (array)",
+};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| cli::is_help(a)) {
+        return TOOL.help();
+    }
     let (target, framing, message) = match parse_command_line(&args) {
         Ok(parsed) => parsed,
-        Err(e) => {
-            eprintln!("oscsend: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return TOOL.usage_error(e),
     };
     let bytes = match message.to_bytes() {
         Ok(bytes) => bytes,
-        Err(e) => {
-            eprintln!("oscsend: cannot encode the message: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return TOOL.usage_error(format!("cannot encode the message: {e}")),
     };
-    match send(&target, framing, &bytes) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("oscsend: cannot send to {target:?}: {e}");
-            ExitCode::FAILURE
-        }
+    let sent = match &target {
+        None => write_stdout(&bytes),
+        Some(url) => send(url, framing, &bytes),
+    };
+    match (sent, &target) {
+        (Ok(()), _) => ExitCode::SUCCESS,
+        (Err(e), None) => TOOL.failure(format!("cannot write to standard output: {e}")),
+        (Err(e), Some(url)) => TOOL.failure(format!("cannot send to {url}: {e}")),
     }
 }
 
-fn parse_command_line(args: &[String]) -> Result<(Target, Framing, Message), String> {
+/// The destination (`None`: standard output), the TCP framing and the
+/// message.
+fn parse_command_line(args: &[String]) -> Result<(Option<Url>, Framing, Message), String> {
     let mut framing = None;
     let mut rest = args;
     if let Some(first) = rest.first() {
@@ -92,29 +98,33 @@ fn parse_command_line(args: &[String]) -> Result<(Target, Framing, Message), Str
     }
     let first = rest.first().ok_or("missing destination")?;
     let (target, rest) = if first == "-" {
-        (Target::Stdout, &rest[1..])
-    } else if let Some(hostport) = first.strip_prefix("osc.udp://") {
-        (Target::Udp(hostport.to_owned()), &rest[1..])
-    } else if let Some(hostport) = first.strip_prefix("osc.tcp://") {
-        (Target::Tcp(hostport.to_owned()), &rest[1..])
-    } else if first.contains("://") {
-        return Err(format!(
-            "unsupported URL {first:?} (osc.udp:// or osc.tcp://)"
-        ));
+        (None, &rest[1..])
+    } else if let Some(url) = cli::parse_url(first)? {
+        if url.host.is_empty() {
+            return Err(format!(
+                "no host in URL {first:?} (expected {}://HOST:PORT)",
+                url.protocol.scheme()
+            ));
+        }
+        (Some(url), &rest[1..])
     } else {
-        let port = rest.get(1).ok_or("missing port")?;
-        let port: u16 = port
-            .parse()
-            .map_err(|_| format!("bad port {port:?} (expected 0-65535)"))?;
-        (Target::Udp(join_host_port(first, port)), &rest[2..])
+        let port = cli::parse_port(rest.get(1).ok_or("missing port")?)?;
+        let url = Url {
+            protocol: Protocol::Udp,
+            host: first.clone(),
+            port,
+        };
+        (Some(url), &rest[2..])
     };
-    if framing.is_some() && !matches!(target, Target::Tcp(_)) {
+    let tcp = matches!(&target, Some(url) if url.protocol == Protocol::Tcp);
+    if framing.is_some() && !tcp {
         return Err("--framing applies to osc.tcp:// only".into());
     }
     let address = rest.first().ok_or("missing OSC address")?;
-    if !address.starts_with('/') {
-        return Err(format!("the OSC address {address:?} must start with '/'"));
-    }
+    // An address or an address pattern, as a message may carry: what OSC
+    // forbids in either (a space, '#', ',' outside braces, an empty part,
+    // unbalanced brackets) is refused rather than sent.
+    Pattern::new(address).map_err(|e| e.to_string())?;
     let types = rest.get(1).map_or("", String::as_str);
     let values = rest.get(2..).unwrap_or(&[]);
     let args = parse_args(types, values)?;
@@ -123,14 +133,6 @@ fn parse_command_line(args: &[String]) -> Result<(Target, Framing, Message), Str
         framing.unwrap_or(Framing::Length),
         Message::with_args(address.as_str(), args),
     ))
-}
-
-fn join_host_port(host: &str, port: u16) -> String {
-    if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
 }
 
 /// Builds the arguments from the type letters and their values: every
@@ -193,8 +195,8 @@ fn parse_value(tag: char, text: &str) -> Result<Value, String> {
     Ok(match tag {
         'i' => Value::Int(number(text, "a 32-bit decimal integer")?),
         'h' => Value::Long(number(text, "a 64-bit decimal integer")?),
-        'f' => Value::Float(number(text, "a number")?),
-        'd' => Value::Double(number(text, "a number")?),
+        'f' => Value::Float(float(text, 32)?),
+        'd' => Value::Double(float(text, 64)?),
         's' => Value::String(text.to_owned()),
         'S' => Value::Symbol(text.to_owned()),
         'c' => Value::from(text)
@@ -209,6 +211,27 @@ fn parse_value(tag: char, text: &str) -> Result<Value, String> {
         ),
         _ => unreachable!("parse_args passes only letters that take a value"),
     })
+}
+
+/// A decimal float that arrives as written (to the nearest value of its
+/// type): a finite number too large for the type would become infinity,
+/// and a non-zero one too small would become zero, so both are refused.
+fn float<T: std::str::FromStr + Into<f64> + Copy>(text: &str, bits: u32) -> Result<T, String> {
+    let value: T = text.parse().map_err(|_| "not a number")?;
+    let wide: f64 = value.into();
+    let lower = text.trim_start_matches(['+', '-']).to_ascii_lowercase();
+    if wide.is_infinite() && lower != "inf" && lower != "infinity" {
+        return Err(format!(
+            "out of range for a {bits}-bit float (it would be sent as {wide})"
+        ));
+    }
+    let mantissa = lower.split('e').next().unwrap_or_default();
+    if wide == 0.0 && mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        return Err(format!(
+            "too small for a {bits}-bit float (it would be sent as 0)"
+        ));
+    }
+    Ok(value)
 }
 
 /// Exactly 8 hex digits, as liblo's `m`.
@@ -230,16 +253,18 @@ fn hex_bytes(text: &str) -> Result<Vec<u8>, String> {
         .collect()
 }
 
-fn send(target: &Target, framing: Framing, packet: &[u8]) -> osc_serde::Result<()> {
-    match target {
-        Target::Stdout => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(packet)?;
-            Ok(out.flush()?)
-        }
-        Target::Udp(hostport) => UdpClient::new(hostport.as_str())?.send_bytes(packet),
-        Target::Tcp(hostport) => {
-            let mut client = TcpClient::connect_with(hostport.as_str(), framing)?;
+fn write_stdout(packet: &[u8]) -> osc_serde::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(packet)?;
+    Ok(out.flush()?)
+}
+
+fn send(url: &Url, framing: Framing, packet: &[u8]) -> osc_serde::Result<()> {
+    let addr = url.socket_addr("localhost");
+    match url.protocol {
+        Protocol::Udp => UdpClient::new(addr.as_str())?.send_bytes(packet),
+        Protocol::Tcp => {
+            let mut client = TcpClient::connect_with(addr.as_str(), framing)?;
             client.send_bytes(packet)?;
             client.close()
         }

@@ -1,5 +1,6 @@
 //! A typed dispatcher behind a UDP and TCP server: handlers take their
-//! arguments as Rust types, reply to the sender, and see bundle time tags.
+//! arguments as Rust types (owned, or borrowed from the packet), reply to
+//! the sender, and see bundle time tags.
 //!
 //! Run it with `cargo run --example typed_dispatch`. It serves on loopback,
 //! sends itself a few messages and a timed bundle, prints what the handlers
@@ -8,7 +9,8 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use osc_serde::transport::{Framing, Server, TcpClient, UdpClient};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{Server, TcpClient, UdpClient};
 use osc_serde::{Bundle, Context, Dispatcher, Message, Packet, TimeTag};
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +37,11 @@ fn main() -> osc_serde::Result<()> {
     dispatcher.map("/mixer/*/gain", move |gain: f32| {
         let _ = l.send(format!("gain {gain}"));
     })?;
+    let l = log.clone();
+    // Borrowed from the datagram: no String is allocated for `text`.
+    dispatcher.map_ref("/log", move |(level, text): (i32, &str)| {
+        let _ = l.send(format!("log level {level}: {text}"));
+    })?;
     // A reply: the return value goes back to the sender.
     dispatcher.map("/ping", |(n,): (i32,)| Message::new("/pong").arg(n))?;
     let l = log.clone();
@@ -55,6 +62,7 @@ fn main() -> osc_serde::Result<()> {
         wave: "saw".into(),
     })?;
     client.send_message("/mixer/2/gain", &0.75f32)?;
+    client.send_message("/log", &(2, "voice started"))?;
     // Wrong argument types: reported to the error hook, nothing panics.
     client.send_message("/mixer/2/gain", &"loud")?;
     // A bundle due in 100 ms: queued by the dispatcher, not slept on.
@@ -69,7 +77,7 @@ fn main() -> osc_serde::Result<()> {
         other => println!("no reply: {other:?}"),
     }
 
-    for _ in 0..4 {
+    for _ in 0..5 {
         match lines.recv_timeout(Duration::from_secs(5)) {
             Ok(line) => println!("{line}"),
             Err(_) => break,

@@ -4,7 +4,7 @@
 #
 # Only the stable toolchain exists on our machines; cargo-fuzz needs nightly
 # flags (-Zsanitizer, …), which RUSTC_BOOTSTRAP=1 unlocks on stable.
-# Seeds come from fuzz/corpus/<target>/ (committed, also run by `cargo test`
+# Seeds come from tests/fuzz/corpus/<target>/ (committed, also run by `cargo test`
 # through tests/fuzz_corpus.rs); inputs the fuzzer finds go to
 # fuzz/work/<target>/ (git-ignored) so the committed corpus stays small.
 # A crash leaves its input in fuzz/artifacts/<target>/.
@@ -30,13 +30,13 @@ log_dir=fuzz/work/logs
 mkdir -p "$log_dir"
 failed=()
 for target in $targets; do
-    mkdir -p "fuzz/work/$target" "fuzz/corpus/$target"
+    mkdir -p "fuzz/work/$target" "tests/fuzz/corpus/$target"
     log="$log_dir/$target.log"
     echo "fuzz.sh: $target for ${secs}s (log: $log)"
     status=0
     # -timeout: an input taking over 10 s is a hang; -rss_limit_mb also caps
     # any single allocation, which the decoders bound by the input size.
-    cargo fuzz run "$target" "fuzz/work/$target" "fuzz/corpus/$target" -- \
+    cargo fuzz run "$target" "fuzz/work/$target" "tests/fuzz/corpus/$target" -- \
         -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
         -print_final_stats=1 >"$log" 2>&1 || status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)

@@ -6,7 +6,6 @@
 
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
-#[cfg(feature = "alloc")]
 use core::fmt;
 
 use crate::args::MAX_DEPTH;
@@ -46,47 +45,6 @@ pub enum Packet {
     Bundle(Bundle),
 }
 
-#[cfg(feature = "alloc")]
-impl fmt::Display for Packet {
-    /// A message as [`Message`]'s `Display` writes it; a bundle as
-    /// `#bundle TIMETAG [element; element …]`, nested bundles alike, all on
-    /// one line (for logs).
-    ///
-    /// ```
-    /// use osc_serde::{Bundle, Message, Packet, TimeTag};
-    ///
-    /// let bundle = Bundle::new(TimeTag::IMMEDIATE)
-    ///     .message(Message::new("/a").arg(1))
-    ///     .message(Message::new("/b").arg("x").arg(0.5f32));
-    /// assert_eq!(
-    ///     Packet::Bundle(bundle).to_string(),
-    ///     r#"#bundle 00000000.00000001 [/a i 1; /b sf "x" 0.500000]"#
-    /// );
-    /// ```
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Packet::Message(m) => m.fmt(f),
-            Packet::Bundle(b) => b.fmt(f),
-        }
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl fmt::Display for Bundle {
-    /// `#bundle TIMETAG [element; element …]`: see [`Packet`]'s `Display`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#bundle {} [", self.timetag)?;
-        for (i, element) in self.content.iter().enumerate() {
-            if i > 0 {
-                f.write_str("; ")?;
-            }
-            element.fmt(f)?;
-        }
-        f.write_str("]")
-    }
-}
-
-#[cfg(feature = "alloc")]
 /// A time-tagged group of packets, to be applied together.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Bundle {
@@ -198,6 +156,48 @@ impl From<Message> for Packet {
 impl From<Bundle> for Packet {
     fn from(b: Bundle) -> Packet {
         Packet::Bundle(b)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Display for Packet {
+    /// A message as [`Message`]'s `Display` prints it; a bundle as
+    /// `#bundle TIMETAG [ELEMENT, ELEMENT, …]`.
+    ///
+    /// ```
+    /// use osc_serde::{Bundle, Message, Packet, TimeTag};
+    ///
+    /// let packet = Packet::from(
+    ///     Bundle::new(TimeTag::IMMEDIATE)
+    ///         .message(Message::new("/a").arg(1))
+    ///         .bundle(Bundle::new(TimeTag::new(5, 0)).message(Message::new("/b").arg("x"))),
+    /// );
+    /// assert_eq!(
+    ///     packet.to_string(),
+    ///     "#bundle 00000000.00000001 [/a i 1, #bundle 00000005.00000000 [/b s \"x\"]]"
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Packet::Message(message) => message.fmt(f),
+            Packet::Bundle(bundle) => bundle.fmt(f),
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Display for Bundle {
+    /// `#bundle TIMETAG [ELEMENT, ELEMENT, …]`, the elements as
+    /// [`Packet`]'s `Display` prints them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#bundle {} [", self.timetag)?;
+        for (i, element) in self.content.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            element.fmt(f)?;
+        }
+        f.write_str("]")
     }
 }
 

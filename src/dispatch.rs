@@ -1,10 +1,44 @@
 //! The typed dispatcher: routes received packets to handlers by address.
 //!
 //! python-osc's `Dispatcher`, made typed: a handler is a closure whose one
-//! parameter is any deserializable type, decoded from the message's
-//! arguments by this crate's serde format. The dispatcher never touches a
-//! socket: a transport hands it packet bytes with an [`Origin`] and a
+//! parameter is decoded from the message's arguments by this crate's serde
+//! format. [`Dispatcher::map`] takes any owned deserializable type (your
+//! derived structs, `String`, `Vec<Value>`, [`Message`](crate::Message));
+//! [`Dispatcher::map_ref`] takes types that borrow from the packet
+//! (`(i32, f32, &str)`, `&[u8]`, [`MessageRef`]), so a handler reads its
+//! arguments without a copy or an allocation. The dispatcher never touches
+//! a socket: a transport hands it packet bytes with an [`Origin`] and a
 //! [`Responder`] through which replies go back.
+//!
+//! On a server, with a borrowing handler that replies to the sender (all
+//! on loopback):
+//!
+//! ```
+//! use osc_serde::transport::{Server, UdpClient};
+//! use osc_serde::{Dispatcher, Message, Packet};
+//! use std::time::Duration;
+//!
+//! let mut d = Dispatcher::new();
+//! // `name` points into the received datagram; the returned message goes back.
+//! d.map_ref("/hello", |(name, times): (&str, i32)| {
+//!     Message::new("/greeting").arg(name.repeat(times as usize))
+//! })?;
+//!
+//! let mut server = Server::new(d)?;
+//! let addr = server.bind_udp("127.0.0.1:0")?;
+//! let handle = server.spawn()?;
+//!
+//! let mut client = UdpClient::new(addr)?;
+//! client.send_message("/hello", &("ho", 3))?;
+//! let (reply, _from) = client.recv_from(Duration::from_secs(5))?.expect("a reply");
+//! assert_eq!(reply, Packet::Message(Message::new("/greeting").arg("hohoho")));
+//!
+//! handle.stop()?;
+//! handle.join()?;
+//! # Ok::<(), osc_serde::Error>(())
+//! ```
+//!
+//! Without a server, straight from bytes:
 //!
 //! ```
 //! use osc_serde::{Dispatcher, Message, Origin, Value};
@@ -55,6 +89,14 @@
 //! next handler or packet. A panicking handler is caught with
 //! `catch_unwind`; Rust's panic hook still prints its message.
 //!
+//! Until you set a hook, errors are written to standard error by an
+//! [`ErrorLog`]: one line each (`osc-serde: /volume: argument 0: expected
+//! float32, found type tag 's' (from 127.0.0.1:53211)`), at most
+//! [`DEFAULT_ERROR_LINES_PER_SECOND`] a second, then one line counting
+//! those left out, so a flood of bad packets cannot flood the terminal.
+//! `on_error` replaces it; `on_error(|_| ())` silences it. Every error is
+//! counted either way ([`Dispatcher::error_count`]).
+//!
 //! # Bundles and time
 //!
 //! A bundle's elements are dispatched in order, nested bundles
@@ -73,7 +115,11 @@
 //! flood from one peer cannot displace what was accepted before it. The
 //! clock is injectable ([`Dispatcher::set_clock`], [`ManualClock`]).
 
+#![warn(missing_debug_implementations)]
+
+mod errors;
 mod handler;
+mod params;
 mod routes;
 mod schedule;
 
@@ -90,10 +136,14 @@ use crate::error::{Error, Result};
 use crate::message::MessageRef;
 use crate::value::TimeTag;
 
-pub use handler::{Context, IntoReply, Reply};
+pub use errors::{ErrorLog, ErrorReport, DEFAULT_ERROR_LINES_PER_SECOND};
+pub use handler::{BorrowingContextFn, BorrowingFn, Context, IntoReply, Reply};
+pub use params::{BorrowDeserialize, HandlerArgs};
 pub use schedule::{Clock, ManualClock, SystemClock, DEFAULT_MAX_AHEAD, DEFAULT_MAX_QUEUED};
 
-use handler::{Handler, WithContext};
+use errors::Errors;
+use handler::{store, Borrowing, BorrowingWithContext, Handler, OwnedWithContext};
+use params::Owned;
 use routes::Routes;
 
 /// Where a packet came from; given back with replies so the transport can
@@ -125,32 +175,6 @@ impl Responder for Vec<(Origin, Vec<u8>)> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HandlerId(usize);
 
-/// An error met while dispatching, as given to the error hook.
-#[derive(Debug, Clone, Copy)]
-pub struct ErrorReport<'a> {
-    /// What went wrong.
-    pub error: &'a Error,
-    /// The address of the message concerned, when there is one.
-    pub address: Option<&'a str>,
-    /// Where the packet came from, when known.
-    pub origin: Option<&'a Origin>,
-}
-
-impl fmt::Display for ErrorReport<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(address) = self.address {
-            write!(f, "{address}: ")?;
-        }
-        write!(f, "{}", self.error)?;
-        if let Some(peer) = self.origin.and_then(|o| o.peer) {
-            write!(f, " (from {peer})")?;
-        }
-        Ok(())
-    }
-}
-
-type ErrorHook = Box<dyn FnMut(&ErrorReport<'_>) + Send>;
-
 /// Routes OSC packets to typed handlers: see the [module docs](self).
 ///
 /// `Dispatcher` is `Send` (handlers are `Send + 'static`), so a server can
@@ -172,27 +196,6 @@ struct Mapping {
     pattern: Box<str>,
     is_pattern: bool,
     handler: Box<dyn Handler>,
-}
-
-#[derive(Default)]
-struct Errors {
-    hook: Option<ErrorHook>,
-    count: u64,
-}
-
-impl Errors {
-    fn report(&mut self, error: &Error, address: Option<&str>, origin: Option<&Origin>) {
-        self.count += 1;
-        if let Some(hook) = self.hook.as_mut() {
-            let report = ErrorReport {
-                error,
-                address,
-                origin,
-            };
-            // A panicking hook must not take the loop down either.
-            let _ = catch_unwind(AssertUnwindSafe(|| hook(&report)));
-        }
-    }
 }
 
 impl Default for Dispatcher {
@@ -241,6 +244,11 @@ impl Dispatcher {
     /// mapping order. Errors if `pattern` is neither a valid address nor a
     /// valid pattern.
     ///
+    /// A parameter that borrows (`&str`, `&[u8]`, a struct with a
+    /// lifetime) needs [`map_ref`](Self::map_ref); given to `map`, the
+    /// compiler says "implementation of `Deserialize` is not general
+    /// enough".
+    ///
     /// ```
     /// use osc_serde::{Dispatcher, Message, Origin};
     /// use std::sync::{Arc, Mutex};
@@ -263,7 +271,7 @@ impl Dispatcher {
     {
         self.insert(
             pattern,
-            WithContext::boxed(move |_: &Context<'_>, args: T| handler(args)),
+            owned::<T, R>(move |_: &Context<'_>, args: T| handler(args)),
         )
     }
 
@@ -275,14 +283,81 @@ impl Dispatcher {
         R: IntoReply + 'static,
         F: FnMut(&Context<'_>, T) -> R + Send + 'static,
     {
-        self.insert(pattern, WithContext::boxed(handler))
+        self.insert(pattern, owned::<T, R>(handler))
+    }
+
+    /// Like [`map`](Self::map), for a handler whose parameter borrows from
+    /// the packet: `&str` and `&[u8]` point into the received bytes, so
+    /// such a handler decodes its arguments without allocating. It takes
+    /// any [`HandlerArgs`] type: the scalars, `String`, `&str`, `&[u8]`,
+    /// `Option`, `Vec`, tuples of these, [`MessageRef`] (the message
+    /// itself), [`Message`](crate::Message), `Vec<Value>`, and your own
+    /// types once named with
+    /// [`borrow_deserialize!`](crate::borrow_deserialize).
+    ///
+    /// Write the parameter's type with its lifetimes left out
+    /// (`(i32, &str)`, `MessageRef`): the closure then works for every
+    /// packet, which is what lets it borrow. (Why this is a method of its
+    /// own: see [`HandlerArgs`].)
+    ///
+    /// ```
+    /// use osc_serde::{Dispatcher, Message, MessageRef, Origin};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let mut d = Dispatcher::new();
+    /// let s = seen.clone();
+    /// d.map_ref("/voice", move |(note, amp, wave): (i32, f32, &str)| {
+    ///     s.lock().unwrap().push(format!("{note} {amp} {wave}"))
+    /// })?;
+    /// let s = seen.clone();
+    /// d.map_ref("/raw/*", move |m: MessageRef| s.lock().unwrap().push(format!("{} {}", m.address(), m.type_tags())))?;
+    ///
+    /// let mut replies = Vec::new();
+    /// d.dispatch(&Message::new("/voice").arg(60).arg(0.5f32).arg("saw").to_bytes()?, Origin::default(), &mut replies);
+    /// d.dispatch(&Message::new("/raw/x").arg(1).arg(true).to_bytes()?, Origin::default(), &mut replies);
+    /// assert_eq!(*seen.lock().unwrap(), ["60 0.5 saw", "/raw/x iT"]);
+    /// # Ok::<(), osc_serde::Error>(())
+    /// ```
+    pub fn map_ref<A, R, F>(&mut self, pattern: &str, handler: F) -> Result<HandlerId>
+    where
+        A: HandlerArgs + 'static,
+        R: IntoReply + 'static,
+        F: BorrowingFn<A, R> + Send + 'static,
+    {
+        self.insert(pattern, store::<_, A, R>(Borrowing(handler)))
+    }
+
+    /// Like [`map_ref`](Self::map_ref), for a handler that also takes the
+    /// [`Context`].
+    ///
+    /// ```
+    /// use osc_serde::{Context, Dispatcher, Message, Origin};
+    ///
+    /// let mut d = Dispatcher::new();
+    /// d.map_ref_with_context("/greet", |ctx: &Context, (name,): (&str,)| {
+    ///     ctx.reply_to("/hello", name)
+    /// })?;
+    ///
+    /// let mut replies = Vec::new();
+    /// d.dispatch(&Message::new("/greet").arg("ada").to_bytes()?, Origin::default(), &mut replies);
+    /// assert_eq!(replies[0].1, Message::new("/hello").arg("ada").to_bytes()?);
+    /// # Ok::<(), osc_serde::Error>(())
+    /// ```
+    pub fn map_ref_with_context<A, R, F>(&mut self, pattern: &str, handler: F) -> Result<HandlerId>
+    where
+        A: HandlerArgs + 'static,
+        R: IntoReply + 'static,
+        F: BorrowingContextFn<A, R> + Send + 'static,
+    {
+        self.insert(pattern, store::<_, A, R>(BorrowingWithContext(handler)))
     }
 
     fn insert(&mut self, pattern: &str, handler: Box<dyn Handler>) -> Result<HandlerId> {
         let id = self.mappings.len();
         let wild = is_pattern(pattern);
         if wild {
-            self.routes.insert_pattern(&Pattern::new(pattern)?, id);
+            self.routes.insert_pattern(&Pattern::new(pattern)?, id)?;
         } else {
             validate_address(pattern)?;
             self.routes.insert_literal(pattern, id);
@@ -358,9 +433,7 @@ impl Dispatcher {
         R: IntoReply + 'static,
         F: FnMut(T) -> R + Send + 'static,
     {
-        self.default = Some(WithContext::boxed(move |_: &Context<'_>, args: T| {
-            handler(args)
-        }));
+        self.default = Some(owned::<T, R>(move |_: &Context<'_>, args: T| handler(args)));
     }
 
     /// Sets a default handler that also takes the [`Context`].
@@ -370,7 +443,30 @@ impl Dispatcher {
         R: IntoReply + 'static,
         F: FnMut(&Context<'_>, T) -> R + Send + 'static,
     {
-        self.default = Some(WithContext::boxed(handler));
+        self.default = Some(owned::<T, R>(handler));
+    }
+
+    /// Sets a default handler that borrows from the packet, like
+    /// [`map_ref`](Self::map_ref)'s handlers: take [`MessageRef`] to see
+    /// any message without copying it.
+    pub fn set_default_ref<A, R, F>(&mut self, handler: F)
+    where
+        A: HandlerArgs + 'static,
+        R: IntoReply + 'static,
+        F: BorrowingFn<A, R> + Send + 'static,
+    {
+        self.default = Some(store::<_, A, R>(Borrowing(handler)));
+    }
+
+    /// Sets a default handler that borrows from the packet and takes the
+    /// [`Context`].
+    pub fn set_default_ref_with_context<A, R, F>(&mut self, handler: F)
+    where
+        A: HandlerArgs + 'static,
+        R: IntoReply + 'static,
+        F: BorrowingContextFn<A, R> + Send + 'static,
+    {
+        self.default = Some(store::<_, A, R>(BorrowingWithContext(handler)));
     }
 
     /// Removes the default handler: unmatched messages are then ignored.
@@ -378,8 +474,10 @@ impl Dispatcher {
         self.default = None;
     }
 
-    /// Sets the error hook; see [Errors](self#errors). Without one, errors
-    /// are only counted ([`error_count`](Self::error_count)).
+    /// Sets the error hook, replacing the default one (an [`ErrorLog`] to
+    /// standard error); see [Errors](self#errors). `on_error(|_| ())`
+    /// silences errors; they are still counted
+    /// ([`error_count`](Self::error_count)).
     ///
     /// ```
     /// use osc_serde::{Dispatcher, Error, Message, Origin};
@@ -399,7 +497,7 @@ impl Dispatcher {
     where
         F: FnMut(&ErrorReport<'_>) + Send + 'static,
     {
-        self.errors.hook = Some(Box::new(hook));
+        self.errors.hook = Box::new(hook);
     }
 
     /// How many errors were reported since the dispatcher was made.
@@ -526,6 +624,15 @@ impl Dispatcher {
             }
         }
     }
+}
+
+/// Boxes a handler of an owned type `T` that takes the context.
+fn owned<T, R>(closure: impl FnMut(&Context<'_>, T) -> R + Send + 'static) -> Box<dyn Handler>
+where
+    T: DeserializeOwned + 'static,
+    R: IntoReply + 'static,
+{
+    store::<_, Owned<T>, R>(OwnedWithContext(closure))
 }
 
 /// Calls one handler, turning its errors and panics into reports.

@@ -414,7 +414,9 @@ impl Error {
 
     #[cfg(feature = "std")]
     /// [`Error::IdleTimeout`] for a connection idle longer than `limit`.
+    #[cfg(feature = "transport")]
     #[cold]
+    #[cfg(feature = "transport")]
     pub(crate) fn idle_timeout(limit: Duration) -> Self {
         Error::IdleTimeout {
             limit_ms: millis(limit),
@@ -423,7 +425,9 @@ impl Error {
 
     #[cfg(feature = "std")]
     /// [`Error::FrameTimeout`] for a frame unfinished after `limit`.
+    #[cfg(feature = "transport")]
     #[cold]
+    #[cfg(feature = "transport")]
     pub(crate) fn frame_timeout(limit: Duration) -> Self {
         Error::FrameTimeout {
             limit_ms: millis(limit),

@@ -4,9 +4,10 @@
 //! address, and it becomes a message and back:
 //!
 //! ```
-//! use serde::{Deserialize, Serialize};
+//! use osc_serde::{Deserialize, Serialize};
 //!
 //! #[derive(Debug, PartialEq, Serialize, Deserialize)]
+//! #[serde(crate = "osc_serde::serde")] // needed only without a serde dependency of your own
 //! #[serde(rename = "/synth/1/freq")]
 //! struct Freq<'a> {
 //!     hz: i32,
@@ -26,6 +27,74 @@
 //! For values whose types are not known ahead there are the dynamic
 //! [`Message`], [`Bundle`], [`Packet`] and [`Value`], and the borrowed views
 //! [`MessageRef`] and [`PacketRef`] that parse without allocating.
+//!
+//! # On the network
+//!
+//! A [`Dispatcher`] routes each received message to the handler mapped to
+//! its address, deserializing the arguments into the handler's parameter
+//! type; a [`transport::Server`] runs it on UDP sockets and TCP listeners;
+//! [`transport::UdpClient`] and [`transport::TcpClient`] send typed values
+//! and read replies. A handler's return value goes back to the sender:
+//!
+//! ```
+//! use osc_serde::framing::Framing;
+//! use osc_serde::transport::{Server, TcpClient, UdpClient};
+//! use osc_serde::{Context, Dispatcher, Message};
+//! use std::sync::mpsc;
+//! use std::time::Duration;
+//!
+//! #[derive(Debug, PartialEq, serde::Deserialize)]
+//! #[serde(rename = "/pong")] // decoding checks the address
+//! struct Pong(i32, bool);
+//!
+//! let (volumes, received) = mpsc::channel();
+//! let mut dispatcher = Dispatcher::new();
+//! dispatcher.map("/mixer/*/volume", move |v: f32| volumes.send(v).unwrap())?;
+//! dispatcher.map_with_context("/ping", |ctx: &Context, (n,): (i32,)| {
+//!     Message::new("/pong").arg(n + 1).arg(ctx.peer().is_some())
+//! })?;
+//!
+//! let mut server = Server::new(dispatcher)?;
+//! let udp = server.bind_udp("127.0.0.1:0")?; // port 0: any free port
+//! let tcp = server.listen_tcp("127.0.0.1:0")?; // either framing, detected
+//! let handle = server.spawn()?; // serves on its own thread
+//!
+//! let mut client = UdpClient::new(udp)?;
+//! client.send_message("/mixer/3/volume", &0.5f32)?; // `f32` is sent as `f`
+//! assert_eq!(received.recv_timeout(Duration::from_secs(5)), Ok(0.5));
+//!
+//! client.send_message("/ping", &(41,))?;
+//! let reply: Option<Pong> = client.recv_as(Duration::from_secs(5))?; // None: timed out
+//! assert_eq!(reply, Some(Pong(42, true)));
+//!
+//! // OSC 1.0 over TCP (a length before each packet); Framing::Slip is OSC 1.1.
+//! let mut tcp_client = TcpClient::connect_with(tcp, Framing::Length)?;
+//! tcp_client.send_message("/ping", &(1,))?;
+//! let reply: Option<Pong> = tcp_client.recv_as(Duration::from_secs(5))?;
+//! assert_eq!(reply, Some(Pong(2, true)));
+//!
+//! handle.stop()?;
+//! assert_eq!(handle.join()?.stats().errors, 0);
+//! # Ok::<(), osc_serde::Error>(())
+//! ```
+//!
+//! # In your project
+//!
+//! ```toml
+//! [dependencies]
+//! osc-serde = "0.1"
+//! ```
+//!
+//! The default features give everything above; the derive macros are
+//! re-exported as [`Serialize`](macro@Serialize) and
+//! [`Deserialize`](macro@Deserialize), and serde itself as
+//! [`osc_serde::serde`](serde). A derive expands to code that names the
+//! `serde` crate, so in a project without `serde` among its own
+//! dependencies add `#[serde(crate = "osc_serde::serde")]` to each derived
+//! type, as above. With `serde = { version = "1", features = ["derive"] }`
+//! in your own `[dependencies]` the attribute is not needed, and
+//! `serde::Serialize` and `osc_serde::Serialize` are the same derive. The
+//! library needs Rust 1.85 or newer.
 //!
 //! # From Rust to OSC
 //!
@@ -146,14 +215,13 @@ mod de;
 #[cfg(feature = "std")]
 pub mod dispatch;
 pub mod error;
+pub mod framing;
 mod message;
 mod output;
 mod ser;
-#[cfg(feature = "std")]
-pub mod slip;
 mod special;
 mod timetag;
-#[cfg(feature = "std")]
+#[cfg(feature = "transport")]
 pub mod transport;
 pub mod value;
 pub mod wire;
@@ -174,6 +242,9 @@ pub use message::MessageRef;
 pub use value::Value;
 pub use value::{Blob, Color, Infinitum, Midi, Symbol, TimeTag, ValueRef};
 
+/// The serde this crate is built on, so that a project depending on
+/// osc-serde alone can derive with `#[serde(crate = "osc_serde::serde")]`.
+pub use serde;
 #[cfg(feature = "derive")]
 pub use serde::{Deserialize, Serialize};
 

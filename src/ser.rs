@@ -831,36 +831,20 @@ compound_impls! {
     SerializeStructVariant::serialize_field(key),
 }
 
+/// The `Value` strategy of the integration tests, for the tests below.
+#[cfg(test)]
+#[path = "../tests/common/value_strategy.rs"]
+mod value_strategy;
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::{Color, Midi, TimeTag, Value};
+    use crate::value::Value;
     use crate::Message;
     use proptest::collection::vec;
     use proptest::prelude::*;
 
-    fn leaf() -> impl Strategy<Value = Value> {
-        prop_oneof![
-            any::<i32>().prop_map(Value::Int),
-            any::<f32>().prop_map(Value::Float),
-            "[a-z]{0,9}".prop_map(Value::String),
-            vec(any::<u8>(), 0..9).prop_map(Value::Blob),
-            any::<i64>().prop_map(Value::Long),
-            any::<u64>().prop_map(|b| Value::TimeTag(TimeTag::from_bits(b))),
-            any::<f64>().prop_map(Value::Double),
-            "[A-Z]{0,5}".prop_map(Value::Symbol),
-            any::<char>().prop_map(Value::Char),
-            any::<u32>().prop_map(|c| Value::Color(Color::from_u32(c))),
-            any::<u32>().prop_map(|m| Value::Midi(Midi::from_u32(m))),
-            any::<bool>().prop_map(Value::Bool),
-            Just(Value::Nil),
-            Just(Value::Infinitum),
-        ]
-    }
-
-    fn value() -> impl Strategy<Value = Value> {
-        leaf().prop_recursive(3, 24, 6, |inner| vec(inner, 0..6).prop_map(Value::Array))
-    }
+    use super::value_strategy::value;
 
     /// A naive reference encoder for `Value` arguments, built another way
     /// than the serializer: the tags and the data are collected separately

@@ -256,7 +256,7 @@ fn pattern_detection() {
 }
 
 /// A deliberately naive matcher, shared with the `pattern` fuzz target.
-#[path = "../fuzz/naive_pattern.rs"]
+#[path = "fuzz/naive_pattern.rs"]
 mod naive;
 
 mod agrees_with_naive {

@@ -8,7 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use osc_serde::dispatch::{Context, ErrorReport, HandlerId, ManualClock, Reply};
-use osc_serde::{Bundle, Dispatcher, Error, Message, Origin, Packet, Responder, TimeTag, Value};
+use osc_serde::{
+    Blob, Bundle, Dispatcher, Error, Message, MessageRef, Origin, Packet, Responder, Symbol,
+    TimeTag, Value,
+};
 use serde::{Deserialize, Serialize};
 
 type Log = Arc<Mutex<Vec<String>>>;
@@ -33,6 +36,15 @@ fn dispatcher(log: &Log) -> Dispatcher {
     let mut d = Dispatcher::new();
     let l = log.clone();
     d.on_error(move |r: &ErrorReport| l.lock().unwrap().push(format!("error {r}")));
+    d
+}
+
+/// A dispatcher whose errors go nowhere (the tests that want them look
+/// at `error_count`), so that the default hook does not write to the test
+/// output.
+fn quiet() -> Dispatcher {
+    let mut d = Dispatcher::new();
+    d.on_error(|_| ());
     d
 }
 
@@ -109,6 +121,362 @@ fn untyped_handlers() {
             format!("{:?}", Message::new("/message").arg(2.0f32)),
         ]
     );
+}
+
+#[test]
+fn borrowing_handlers_point_into_the_packet() {
+    let log = log();
+    let mut d = dispatcher(&log);
+    let packet = Message::new("/voice")
+        .arg(60)
+        .arg(0.5f32)
+        .arg("saw")
+        .to_bytes()
+        .unwrap();
+    // The handler checks its &str lies inside the bytes being dispatched.
+    let (start, end) = (
+        packet.as_ptr() as usize,
+        packet.as_ptr() as usize + packet.len(),
+    );
+    let l = log.clone();
+    d.map_ref("/voice", move |(note, amp, wave): (i32, f32, &str)| {
+        let at = wave.as_ptr() as usize;
+        let inside = (start..end).contains(&at);
+        l.lock()
+            .unwrap()
+            .push(format!("{note} {amp} {wave} borrowed={inside}"))
+    })
+    .unwrap();
+    let l = log.clone();
+    d.map_ref("/blob", move |(bytes, label): (&[u8], Option<&str>)| {
+        l.lock().unwrap().push(format!("{bytes:?} {label:?}"))
+    })
+    .unwrap();
+    let l = log.clone();
+    d.map_ref(
+        "/blob",
+        move |(Blob(bytes), _): (Blob<&[u8]>, Option<&str>)| {
+            l.lock().unwrap().push(format!("Blob {bytes:?}"))
+        },
+    )
+    .unwrap();
+
+    d.dispatch(&packet, origin(), &mut Vec::new());
+    send(
+        &mut d,
+        Message::new("/blob").arg(Blob(vec![1, 2, 3])).arg("x"),
+    );
+    // A trailing Option takes None when the argument is missing.
+    send(&mut d, Message::new("/blob").arg(Blob(vec![])));
+    assert_eq!(
+        take(&log),
+        [
+            "60 0.5 saw borrowed=true",
+            "[1, 2, 3] Some(\"x\")",
+            "Blob [1, 2, 3]",
+            "[] None",
+            "Blob []"
+        ]
+    );
+    assert_eq!(d.error_count(), 0);
+}
+
+#[derive(Debug, Deserialize)]
+struct Cmd<'a> {
+    name: &'a str,
+    level: f32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "/note")]
+struct NamedNote {
+    pitch: i32,
+}
+
+osc_serde::borrow_deserialize!(Cmd<'a>, NamedNote);
+
+#[test]
+fn borrowing_handlers_take_user_types_named_by_the_macro() {
+    let log = log();
+    let mut d = dispatcher(&log);
+    let l = log.clone();
+    d.map_ref("/cmd", move |c: Cmd| {
+        l.lock().unwrap().push(format!("{} {}", c.name, c.level))
+    })
+    .unwrap();
+    let l = log.clone();
+    d.map_ref("/note", move |n: NamedNote| {
+        l.lock().unwrap().push(format!("pitch {}", n.pitch))
+    })
+    .unwrap();
+    // An owned handler on the same address sees the same message.
+    let l = log.clone();
+    d.map("/cmd", move |(name, level): (String, f32)| {
+        l.lock().unwrap().push(format!("owned {name} {level}"))
+    })
+    .unwrap();
+
+    send(&mut d, Message::new("/cmd").arg("go").arg(0.25f32));
+    send(&mut d, Message::new("/note").arg(64));
+    send(&mut d, Message::new("/cmd").arg(1).arg(0.25f32));
+    assert_eq!(
+        take(&log),
+        [
+            "go 0.25",
+            "owned go 0.25",
+            "pitch 64",
+            "error /cmd: argument 0: expected string (s), found type tag 'i' (from 127.0.0.1:9000)",
+            "error /cmd: argument 0: expected string (s), found type tag 'i' (from 127.0.0.1:9000)",
+        ]
+    );
+}
+
+#[test]
+fn untyped_borrowing_handlers_read_the_message() {
+    let log = log();
+    let mut d = dispatcher(&log);
+    let l = log.clone();
+    d.map_ref("/view", move |m: MessageRef| {
+        let args: Vec<String> = m.args().map(|a| format!("{:?}", a.unwrap())).collect();
+        l.lock().unwrap().push(format!(
+            "{} {} {}",
+            m.address(),
+            m.type_tags(),
+            args.join(" ")
+        ))
+    })
+    .unwrap();
+    let l = log.clone();
+    d.map_ref("/owned", move |m: Message| {
+        l.lock().unwrap().push(format!("{m}"))
+    })
+    .unwrap();
+    let l = log.clone();
+    d.map_ref("/values", move |v: Vec<Value>| {
+        l.lock().unwrap().push(format!("{v:?}"))
+    })
+    .unwrap();
+    let l = log.clone();
+    d.set_default_ref_with_context(move |ctx: &Context, m: MessageRef| {
+        l.lock()
+            .unwrap()
+            .push(format!("default {} from {:?}", m.address(), ctx.peer()))
+    });
+
+    let nested = Message::new("/view").arg(1).arg(Value::Array(vec![
+        Value::String("a".into()),
+        Value::Bool(true),
+    ]));
+    send(&mut d, nested.clone());
+    send(&mut d, Message::new("/owned").arg("x").arg(2.5f64));
+    send(&mut d, Message::new("/values").arg(3).arg(Value::Nil));
+    send(&mut d, Message::new("/nobody"));
+    let lines = take(&log);
+    assert_eq!(lines[0], {
+        let m = MessageRef::from_bytes(&nested.to_bytes().unwrap())
+            .unwrap()
+            .args()
+            .map(|a| format!("{:?}", a.unwrap()))
+            .collect::<Vec<_>>();
+        format!("/view i[sT] {}", m.join(" "))
+    });
+    assert_eq!(
+        lines[1..],
+        [
+            format!("{}", Message::new("/owned").arg("x").arg(2.5f64)),
+            format!("{:?}", vec![Value::Int(3), Value::Nil]),
+            "default /nobody from Some(127.0.0.1:9000)".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn borrowing_handlers_in_bundles_queued_or_not() {
+    let (log, mut d, clock) = scheduled();
+    let l = log.clone();
+    d.map_ref_with_context("/n", move |ctx: &Context, (n, tag): (i32, &str)| {
+        let when = ctx.timetag().map(|t| t.seconds);
+        l.lock().unwrap().push(format!("{tag} {n} {when:?}"));
+        ctx.reply_to("/ack", &(n,))
+    })
+    .unwrap();
+    let bundle = |secs, n| {
+        Bundle::new(TimeTag::new(secs, 0)).message(Message::new("/n").arg(n).arg(format!("m{n}")))
+    };
+    let replies = send(&mut d, bundle(1000, 1));
+    assert_eq!(replies.len(), 1);
+    assert!(send(&mut d, bundle(1005, 2)).is_empty());
+    assert_eq!(d.queued(), 1);
+    clock.set(TimeTag::new(1006, 0));
+    let mut replies = Vec::new();
+    d.run_due(&mut replies);
+    assert_eq!(
+        replies[0].1,
+        Message::new("/ack").arg(2).to_bytes().unwrap()
+    );
+    assert_eq!(take(&log), ["m1 1 Some(1000)", "m2 2 Some(1005)"]);
+}
+
+/// The default error hook writes to standard error, which the test
+/// harness does not capture: so this test runs itself as a child process
+/// and reads the child's standard error.
+#[test]
+fn errors_reach_standard_error_without_a_hook() {
+    const CHILD: &str = "OSC_SERDE_DEFAULT_HOOK_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let mut d = Dispatcher::new();
+        d.map("/volume", |_: f32| ()).unwrap();
+        for _ in 0..100 {
+            send(&mut d, Message::new("/volume").arg("loud"));
+        }
+        assert_eq!(d.error_count(), 100);
+        return;
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "errors_reach_standard_error_without_a_hook",
+            "--nocapture",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let line = "osc-serde: /volume: argument 0: expected float32, found type tag 's' (from 127.0.0.1:9000)";
+    let written = stderr.lines().filter(|l| *l == line).count();
+    // At most DEFAULT_ERROR_LINES_PER_SECOND a second: 100 errors take far
+    // less than a second, but a loaded machine may spill into a second one.
+    let per_second = osc_serde::dispatch::DEFAULT_ERROR_LINES_PER_SECOND as usize;
+    assert!(
+        (per_second..=2 * per_second).contains(&written),
+        "{written} lines:\n{stderr}"
+    );
+    // The rest are counted, in one or two lines.
+    let left_out: usize = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("osc-serde: "))
+        .filter_map(|l| l.split_once(" more error(s) not shown"))
+        .map(|(n, _)| n.parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(written + left_out, 100, "{stderr}");
+}
+
+#[test]
+fn on_error_replaces_the_default_hook_and_can_silence_it() {
+    let mut d = Dispatcher::new();
+    d.on_error(|_| ());
+    d.map("/volume", |_: f32| ()).unwrap();
+    send(&mut d, Message::new("/volume").arg("loud"));
+    assert_eq!(d.error_count(), 1);
+}
+
+/// A reply whose encoding tries to send another reply through the same
+/// context: the inner one is refused with its own error, the outer one
+/// goes out.
+#[test]
+fn a_reply_sent_while_encoding_another_is_refused() {
+    struct Nested<'c, 'a> {
+        ctx: &'c Context<'a>,
+        inner: &'c Mutex<Option<Error>>,
+    }
+    impl Serialize for Nested<'_, '_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            if let Err(e) = self.ctx.reply_to("/inner", &1) {
+                *self.inner.lock().unwrap() = Some(e);
+            }
+            (2,).serialize(s)
+        }
+    }
+    let inner = Arc::new(Mutex::new(None));
+    let mut d = quiet();
+    let i = inner.clone();
+    d.map_with_context("/ask", move |ctx: &Context, (): ()| {
+        ctx.reply_to("/outer", &Nested { ctx, inner: &i })
+    })
+    .unwrap();
+    let replies = send(&mut d, Message::new("/ask"));
+    assert_eq!(replies.len(), 1);
+    assert_eq!(
+        replies[0].1,
+        Message::new("/outer").arg(2).to_bytes().unwrap()
+    );
+    assert!(matches!(
+        inner.lock().unwrap().take(),
+        Some(Error::ReplyWhileEncoding)
+    ));
+    assert_eq!(d.error_count(), 0);
+}
+
+/// A named function that borrows, and a borrowing handler that returns a
+/// reply or an error with `?`.
+fn shout((word, times): (&str, i32)) -> Message {
+    Message::new("/shouted").arg(word.to_uppercase().repeat(times as usize))
+}
+
+#[test]
+fn borrowing_handlers_can_be_functions_and_use_question_mark() {
+    let log = log();
+    let mut d = dispatcher(&log);
+    d.map_ref("/shout", shout).unwrap();
+    d.map_ref_with_context("/check", |ctx: &Context, (n, word): (i32, &str)| {
+        let n = u8::try_from(n)
+            .map_err(|_| <Error as serde::de::Error>::custom(format!("{n} is not a u8")))?;
+        ctx.reply_to("/checked", &(n, word))
+    })
+    .unwrap();
+
+    let replies = send(&mut d, Message::new("/shout").arg("hey").arg(2));
+    assert_eq!(
+        replies[0].1,
+        Message::new("/shouted").arg("HEYHEY").to_bytes().unwrap()
+    );
+    let replies = send(&mut d, Message::new("/check").arg(7).arg("ok"));
+    assert_eq!(
+        replies[0].1,
+        Message::new("/checked")
+            .arg(7)
+            .arg("ok")
+            .to_bytes()
+            .unwrap()
+    );
+    assert!(send(&mut d, Message::new("/check").arg(700).arg("no")).is_empty());
+    assert_eq!(
+        take(&log),
+        ["error /check: 700 is not a u8 (from 127.0.0.1:9000)"]
+    );
+}
+
+#[test]
+fn borrowing_handlers_take_arrays_symbols_and_a_borrowing_default() {
+    let log = log();
+    let mut d = dispatcher(&log);
+    let l = log.clone();
+    d.map_ref(
+        "/list",
+        move |(Symbol(kind), names): (Symbol<&str>, Vec<&str>)| {
+            l.lock()
+                .unwrap()
+                .push(format!("{kind}: {}", names.join(",")))
+        },
+    )
+    .unwrap();
+    let l = log.clone();
+    d.set_default_ref(move |m: MessageRef| {
+        l.lock()
+            .unwrap()
+            .push(format!("default {} {}", m.address(), m.type_tags()))
+    });
+
+    let names = Value::Array(vec![Value::String("a".into()), Value::String("b".into())]);
+    send(
+        &mut d,
+        Message::new("/list")
+            .arg(Value::Symbol("voices".into()))
+            .arg(names),
+    );
+    send(&mut d, Message::new("/other").arg(1.5f64));
+    assert_eq!(take(&log), ["voices: a,b", "default /other d"]);
 }
 
 #[test]
@@ -196,7 +564,7 @@ fn error_reports_carry_error_address_and_origin() {
 
 #[test]
 fn truncated_packets_are_reported_not_panicked_on() {
-    let mut d = Dispatcher::new();
+    let mut d = quiet();
     let calls = Arc::new(Mutex::new(0));
     let c = calls.clone();
     d.map("/a", move |_: Vec<Value>| *c.lock().unwrap() += 1)
@@ -274,7 +642,7 @@ struct Pong {
 
 #[test]
 fn return_values_are_replies() {
-    let mut d = Dispatcher::new();
+    let mut d = quiet();
     d.map("/message", |n: i32| Message::new("/r").arg(n + 1))
         .unwrap();
     d.map("/packet", |(): ()| {
@@ -434,7 +802,7 @@ fn incoming_patterns_match_mapped_literals() {
 
 #[test]
 fn handlers_for_address_lists_in_mapping_order() {
-    let mut d = Dispatcher::new();
+    let mut d = quiet();
     let wild = d.map("/a/*", |(): ()| ()).unwrap();
     let exact = d.map("/a/b", |(): ()| ()).unwrap();
     let deep = d.map("//b", |(): ()| ()).unwrap();
@@ -460,7 +828,7 @@ fn handlers_for_address_lists_in_mapping_order() {
 
 #[test]
 fn invalid_mappings_are_refused() {
-    let mut d = Dispatcher::new();
+    let mut d = quiet();
     assert!(matches!(
         d.map("/a/{b", |(): ()| ()),
         Err(Error::InvalidPattern { .. })
@@ -508,7 +876,7 @@ fn unmap_removes_handlers() {
 
 #[test]
 fn many_mappings_route_exactly() {
-    let mut d = Dispatcher::new();
+    let mut d = quiet();
     let mut ids = Vec::new();
     for i in 0..10_000 {
         ids.push(
@@ -651,7 +1019,7 @@ fn a_queued_nested_bundle_keeps_its_depth() {
 
 #[test]
 fn replies_from_queued_bundles_keep_their_origin() {
-    let mut d = Dispatcher::new();
+    let mut d = quiet();
     let clock = ManualClock::new(TimeTag::new(1000, 0));
     d.set_clock(clock.clone());
     d.map("/ping", |(): ()| Message::new("/pong")).unwrap();
@@ -742,7 +1110,7 @@ fn a_custom_responder_gets_replies() {
             self.0 += 1;
         }
     }
-    let mut d = Dispatcher::new();
+    let mut d = quiet();
     d.map("/q", |(): ()| Message::new("/r")).unwrap();
     let mut count = Count(0);
     d.dispatch(
@@ -765,7 +1133,7 @@ fn dispatcher_is_send() {
 
 mod routing_agrees_with_brute_force {
     use osc_serde::address::is_pattern;
-    use osc_serde::{Dispatcher, Pattern};
+    use osc_serde::Pattern;
     use proptest::prelude::*;
 
     const POOL: &[&str] = &[
@@ -797,7 +1165,7 @@ mod routing_agrees_with_brute_force {
             removed in prop::collection::vec(any::<bool>(), 12),
             address in prop::sample::select(POOL),
         ) {
-            let mut d = Dispatcher::new();
+            let mut d = super::quiet();
             let ids: Vec<_> = mapping.iter().map(|p| d.map(p, |(): ()| ()).unwrap()).collect();
             let mut mapped = Vec::new();
             for (i, (p, id)) in mapping.iter().zip(&ids).enumerate() {
@@ -819,13 +1187,13 @@ mod routing_agrees_with_brute_force {
 }
 
 mod never_panics {
-    use osc_serde::{Bundle, Dispatcher, Message, Origin, TimeTag, Value};
+    use osc_serde::{Bundle, Message, Origin, TimeTag, Value};
     use proptest::prelude::*;
 
     proptest! {
         #[test]
         fn on_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
-            let mut d = Dispatcher::new();
+            let mut d = super::quiet();
             d.map("/a", |_: Vec<Value>| ()).unwrap();
             d.map("/*", |_: (i32, String)| ()).unwrap();
             d.dispatch(&bytes, Origin::default(), &mut Vec::new());
@@ -840,7 +1208,7 @@ mod never_panics {
                 .unwrap();
             let at = at % bytes.len();
             bytes[at] = byte;
-            let mut d = Dispatcher::new();
+            let mut d = super::quiet();
             d.map("/a", |_: (i32, String)| ()).unwrap();
             d.map("//b", |_: f32| ()).unwrap();
             d.dispatch(&bytes, Origin::default(), &mut Vec::new());

@@ -1,8 +1,8 @@
-//! Runs the fuzz checks (fuzz/checks.rs) on every committed seed in
-//! fuzz/corpus/, so the properties the fuzzers hunt for are also checked by
+//! Runs the fuzz checks (tests/fuzz/checks.rs) on every committed seed in
+//! tests/fuzz/corpus/, so the properties the fuzzers hunt for are also checked by
 //! a plain `cargo test`, without nightly flags or libFuzzer.
 
-#[path = "../fuzz/checks.rs"]
+#[path = "fuzz/checks.rs"]
 mod checks;
 
 mod common;
@@ -62,7 +62,7 @@ fn typed_seeds_decode() {
     let seed = |name: &str| {
         std::fs::read(
             Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("fuzz/corpus/from_slice_typed")
+                .join("tests/fuzz/corpus/from_slice_typed")
                 .join(name),
         )
         .expect("seed")

@@ -1,9 +1,9 @@
-//! Runs the server-side fuzz checks (fuzz/checks_server.rs: stream
+//! Runs the server-side fuzz checks (tests/fuzz/checks_server.rs: stream
 //! framing, patterns, typed dispatch) on every committed seed in
-//! fuzz/corpus/<target>/, so `cargo test` checks what the fuzzers hunt
+//! tests/fuzz/corpus/<target>/, so `cargo test` checks what the fuzzers hunt
 //! for, without nightly flags or libFuzzer.
 
-#[path = "../fuzz/checks_server.rs"]
+#[path = "fuzz/checks_server.rs"]
 mod checks_server;
 
 mod common;
@@ -52,11 +52,11 @@ fn stream_seeds_yield_frames_and_errors() {
     let mut other = 0;
     for (_, bytes) in named_seeds("stream_framing") {
         let framing = match bytes[0] & 3 {
-            0 => Some(osc_serde::transport::Framing::Length),
-            1 => Some(osc_serde::transport::Framing::Slip),
+            0 => Some(osc_serde::framing::Framing::Length),
+            1 => Some(osc_serde::framing::Framing::Slip),
             _ => None,
         };
-        let mut decoder = osc_serde::transport::FrameDecoder::new(framing, 64 * 1024);
+        let mut decoder = osc_serde::framing::FrameDecoder::new(framing, 64 * 1024);
         let stream = &bytes[2 + usize::from(bytes[1] % 8)..];
         for e in checks_server::decode_events(&mut decoder, [stream], 64 * 1024) {
             match e {

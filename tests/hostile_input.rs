@@ -20,9 +20,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use osc_serde::dispatch::Reply;
-use osc_serde::transport::{
-    Framing, Limits, Server, ServerHandle, Stats, TcpClient, UdpClient, DEFAULT_MAX_FRAME,
-};
+use osc_serde::framing::{Framing, DEFAULT_MAX_FRAME};
+use osc_serde::transport::{Limits, Server, ServerHandle, Stats, TcpClient, UdpClient};
 use osc_serde::{Blob, Bundle, Dispatcher, Message, Packet, TimeTag, MAX_DEPTH};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -105,7 +104,7 @@ impl Target {
         let pong = Packet::Message(Message::new("/pong").arg(n));
         let mut udp = UdpClient::new(self.udp).unwrap();
         udp.send_message("/ping", &n).unwrap();
-        let (reply, _) = udp.recv(WAIT).unwrap().expect("a UDP reply");
+        let (reply, _) = udp.recv_from(WAIT).unwrap().expect("a UDP reply");
         assert_eq!(reply, pong);
         for (addr, framing) in [
             (self.length, Framing::Length),
@@ -238,7 +237,10 @@ fn random_and_mutated_packets() {
             // Mutated pings may be answered too: skip their pongs.
             let expected = Packet::Message(Message::new("/pong").arg(i as i32));
             loop {
-                let (reply, _) = udp.recv(WAIT).unwrap().expect("a pong between datagrams");
+                let (reply, _) = udp
+                    .recv_from(WAIT)
+                    .unwrap()
+                    .expect("a pong between datagrams");
                 if reply == expected {
                     break;
                 }
@@ -496,10 +498,7 @@ fn a_flooding_connection_does_not_starve_others() {
     const FLOOD: usize = 2_000_000;
     // A small budget: a turn of the flooding connection is then short even
     // in an unoptimised build (a turn costs the budget's packets' handling).
-    let t = start(Limits {
-        read_budget: 4096,
-        ..Limits::default()
-    });
+    let t = start(Limits::default().with_read_budget(4096));
     let stop = Arc::new(AtomicBool::new(false));
     let flood = {
         let stop = stop.clone();
@@ -521,7 +520,10 @@ fn a_flooding_connection_does_not_starve_others() {
     t.stats_until("flood started", |s| s.packets >= 1000);
     let mut udp = UdpClient::new(t.udp).unwrap();
     udp.send_message("/ping", &9).unwrap();
-    let (reply, _) = udp.recv(WAIT).unwrap().expect("a reply during the flood");
+    let (reply, _) = udp
+        .recv_from(WAIT)
+        .unwrap()
+        .expect("a reply during the flood");
     assert_eq!(reply, Packet::Message(Message::new("/pong").arg(9)));
     let mut tcp = TcpClient::connect_with(t.slip, Framing::Slip).unwrap();
     tcp.send_message("/ping", &10).unwrap();
@@ -543,10 +545,7 @@ fn a_flooding_connection_does_not_starve_others() {
 /// A datagram over the limit is dropped and counted.
 #[test]
 fn oversized_datagrams_are_counted() {
-    let t = start(Limits {
-        max_datagram: 100,
-        ..Limits::default()
-    });
+    let t = start(Limits::default().with_max_datagram(100));
     let mut udp = UdpClient::new(t.udp).unwrap();
     for size in [101, 1000, 65_000] {
         udp.send_bytes(&vec![0x2f; size]).unwrap();
@@ -564,10 +563,7 @@ fn oversized_datagrams_are_counted() {
 /// nothing lost, order kept.
 #[test]
 fn a_zero_read_budget_still_serves_everything() {
-    let t = start(Limits {
-        read_budget: 0,
-        ..Limits::default()
-    });
+    let t = start(Limits::default().with_read_budget(0));
     let mut tcp = TcpClient::connect_with(t.length, Framing::Length).unwrap();
     for n in 0..1000 {
         tcp.queue(&Message::new("/ping").arg(n)).unwrap();
@@ -585,10 +581,7 @@ fn a_zero_read_budget_still_serves_everything() {
 /// had arrived, within a bounded number of read budgets, not forever.
 #[test]
 fn stop_returns_while_a_peer_floods() {
-    let t = start(Limits {
-        read_budget: 256,
-        ..Limits::default()
-    });
+    let t = start(Limits::default().with_read_budget(256));
     let flooding = Arc::new(AtomicBool::new(true));
     let flood = {
         let flooding = flooding.clone();

@@ -9,7 +9,8 @@ use std::sync::mpsc::channel;
 use std::time::Duration;
 
 use osc_serde::dispatch::Reply;
-use osc_serde::transport::{Framing, Server, TcpClient, UdpClient};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{Server, TcpClient, UdpClient};
 use osc_serde::{Dispatcher, Error, Message, Packet};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -75,7 +76,7 @@ fn a_panicking_handler_is_reported_and_the_server_goes_on() {
             udp.send_message("/ping", &n).unwrap();
             tcp.send_message("/ping", &n).unwrap();
             let pong = Packet::Message(Message::new("/pong").arg(n));
-            assert_eq!(udp.recv(WAIT).unwrap().expect("a UDP pong").0, pong);
+            assert_eq!(udp.recv_from(WAIT).unwrap().expect("a UDP pong").0, pong);
             assert_eq!(tcp.recv(WAIT).unwrap().expect("a TCP pong"), pong);
         }
         let mut reported: Vec<String> = (0..20)

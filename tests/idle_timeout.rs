@@ -19,7 +19,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use osc_serde::dispatch::Reply;
-use osc_serde::transport::{Framing, Limits, Server, ServerHandle, Stats, TcpClient};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{Limits, Server, ServerHandle, Stats, TcpClient};
 use osc_serde::{Dispatcher, Message, Packet};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -40,10 +41,7 @@ fn server(limits: Limits) -> (Server, SocketAddr, Receiver<String>) {
 }
 
 fn with_idle_timeout(millis: u64) -> Limits {
-    Limits {
-        idle_timeout: Some(Duration::from_millis(millis)),
-        ..Limits::default()
-    }
+    Limits::default().with_idle_timeout(Some(Duration::from_millis(millis)))
 }
 
 /// Waits (bounded) until the counters satisfy `ready`, and returns them.
@@ -117,10 +115,7 @@ fn trickle(addr: SocketAddr, bytes: Vec<u8>) -> (TcpStream, std::thread::JoinHan
 }
 
 fn with_frame_timeout(millis: Option<u64>) -> Limits {
-    Limits {
-        frame_timeout: millis.map(Duration::from_millis),
-        ..Limits::default()
-    }
+    Limits::default().with_frame_timeout(millis.map(Duration::from_millis))
 }
 
 #[test]
@@ -177,10 +172,7 @@ fn stalled_connections_are_closed_and_an_active_one_stays() {
 fn stalled_peers_at_the_connection_limit_give_way() {
     // A longer timeout here: the fifth client must first be refused while
     // the stalled peers still hold every slot.
-    let limits = Limits {
-        max_connections: 4,
-        ..with_idle_timeout(3000)
-    };
+    let limits = with_idle_timeout(3000).with_max_connections(4);
     let (server, addr, errors) = server(limits);
     let handle = server.spawn().unwrap();
 
@@ -214,11 +206,9 @@ fn stalled_peers_at_the_connection_limit_give_way() {
 
 #[test]
 fn no_idle_timeout_keeps_stalled_connections() {
-    let limits = Limits {
-        idle_timeout: None,
-        frame_timeout: None,
-        ..Limits::default()
-    };
+    let limits = Limits::default()
+        .with_idle_timeout(None)
+        .with_frame_timeout(None);
     let (mut server, addr, errors) = server(limits);
     let mut stalled = TcpStream::connect(addr).unwrap();
     stalled.write_all(&half_frame(Framing::Length)).unwrap();

@@ -10,33 +10,9 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 
-fn osc_string() -> impl Strategy<Value = String> {
-    // Any Unicode except NUL, which OSC strings cannot carry.
-    "[^\u{0}]{0,9}"
-}
-
-fn leaf() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        any::<i32>().prop_map(Value::Int),
-        any::<u32>().prop_map(|b| Value::Float(f32::from_bits(b))),
-        osc_string().prop_map(Value::String),
-        vec(any::<u8>(), 0..9).prop_map(Value::Blob),
-        any::<i64>().prop_map(Value::Long),
-        any::<u64>().prop_map(|b| Value::TimeTag(TimeTag::from_bits(b))),
-        any::<u64>().prop_map(|b| Value::Double(f64::from_bits(b))),
-        osc_string().prop_map(Value::Symbol),
-        any::<char>().prop_map(Value::Char),
-        any::<u32>().prop_map(|c| Value::Color(Color::from_u32(c))),
-        any::<u32>().prop_map(|m| Value::Midi(Midi::from_u32(m))),
-        any::<bool>().prop_map(Value::Bool),
-        Just(Value::Nil),
-        Just(Value::Infinitum),
-    ]
-}
-
-fn value() -> impl Strategy<Value = Value> {
-    leaf().prop_recursive(4, 48, 5, |inner| vec(inner, 0..5).prop_map(Value::Array))
-}
+#[path = "common/value_strategy.rs"]
+mod value_strategy;
+use value_strategy::{osc_string, value};
 
 fn message() -> impl Strategy<Value = Message> {
     ("/[a-z0-9/_*?]{0,12}", vec(value(), 0..6))

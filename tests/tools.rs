@@ -134,7 +134,10 @@ fn oscsend_refuses_bad_input_with_a_clear_error_and_sends_nothing() {
             &["-", "/a", "t", "12"],
             "not a time tag SECONDS.FRACTION in hex",
         ),
-        (&["-", "a", "i", "1"], "must start with '/'"),
+        (
+            &["-", "a", "i", "1"],
+            "invalid OSC address pattern \"a\": it does not start with '/'",
+        ),
         (&["-"], "missing OSC address"),
         (&[], "missing destination"),
         (&["localhost"], "missing port"),
@@ -370,5 +373,174 @@ fn oscdump_refuses_bad_arguments() {
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(out.is_empty());
         assert!(err.contains(message), "{args:?}: {err}");
+    }
+}
+
+/// The usage a tool prints for `--help`.
+fn usage(tool: &str) -> String {
+    let (code, out, err) = run_example(tool, &["--help"]);
+    assert_eq!((code, err.as_str()), (0, ""), "{tool} --help");
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn help_prints_the_usage_and_exits_0() {
+    for tool in ["oscsend", "oscdump"] {
+        let usage = usage(tool);
+        assert!(usage.starts_with(&format!("usage: {tool} ")), "{usage}");
+        let (code, out, err) = run_example(tool, &["-h"]);
+        assert_eq!((code, out, err), (0, usage.into_bytes(), String::new()));
+    }
+    // After the destination, "-h" is a value like any other.
+    let bytes = oscsend_stdout(&["/a", "s", "-h"]);
+    assert_eq!(bytes, b"/a\0\0,s\0\0-h\0\0");
+}
+
+/// Runs `tool` expecting exit status 2 and exactly `message` and the usage
+/// on standard error, nothing on standard output.
+fn assert_usage_error(tool: &str, args: &[&str], message: &str) {
+    let (code, out, err) = run_example(tool, args);
+    assert_eq!(code, 2, "{tool} {args:?}: {err}");
+    assert!(out.is_empty(), "{tool} {args:?} wrote {out:?}");
+    assert_eq!(err, format!("{tool}: {message}\n{}", usage(tool)));
+}
+
+#[test]
+fn both_tools_report_the_same_url_mistakes_the_same_way() {
+    let cases = [
+        (
+            "osc.http://x:1",
+            "unsupported URL \"osc.http://x:1\" (expected osc.udp://HOST:PORT or osc.tcp://HOST:PORT)",
+        ),
+        (
+            "osc.udp://:x",
+            "bad port \"x\" (expected 0-65535) in URL \"osc.udp://:x\"",
+        ),
+        (
+            "osc.tcp://h:70000",
+            "bad port \"70000\" (expected 0-65535) in URL \"osc.tcp://h:70000\"",
+        ),
+        (
+            "osc.udp://host",
+            "no port in URL \"osc.udp://host\" (expected osc.udp://HOST:PORT)",
+        ),
+    ];
+    for (url, message) in cases {
+        assert_usage_error("oscsend", &[url, "/a"], message);
+        assert_usage_error("oscdump", &[url], message);
+    }
+    // A port on its own (oscdump PORT, oscsend HOST PORT).
+    let message = "bad port \"99999\" (expected 0-65535)";
+    assert_usage_error("oscsend", &["localhost", "99999", "/a"], message);
+    assert_usage_error("oscdump", &["99999"], message);
+    // A sender needs a host.
+    assert_usage_error(
+        "oscsend",
+        &["osc.udp://:9000", "/a"],
+        "no host in URL \"osc.udp://:9000\" (expected osc.udp://HOST:PORT)",
+    );
+}
+
+#[test]
+fn oscsend_refuses_addresses_osc_forbids() {
+    for (address, why) in [
+        ("/a b", "space or '#' in a pattern"),
+        ("/a#b", "space or '#' in a pattern"),
+        ("/a,b", "',' outside '{}'"),
+        ("/a/", "empty last part (a trailing '/' or '//')"),
+        ("/a///b", "three or more '/' in a row"),
+        ("/[a", "unclosed '['"),
+    ] {
+        let message = format!("invalid OSC address pattern {address:?}: {why}");
+        assert_usage_error("oscsend", &["-", address], &message);
+    }
+    // A pattern is a valid address for a message to carry.
+    assert_eq!(
+        oscsend_stdout(&["/synth/{a,b}/*"]),
+        b"/synth/{a,b}/*\0\0,\0\0\0"
+    );
+}
+
+#[test]
+fn oscsend_refuses_floats_that_would_not_arrive_as_written() {
+    for (types, value, why) in [
+        (
+            "f",
+            "1e40",
+            "out of range for a 32-bit float (it would be sent as inf)",
+        ),
+        (
+            "f",
+            "-1e40",
+            "out of range for a 32-bit float (it would be sent as -inf)",
+        ),
+        (
+            "d",
+            "1e400",
+            "out of range for a 64-bit float (it would be sent as inf)",
+        ),
+        (
+            "f",
+            "1e-50",
+            "too small for a 32-bit float (it would be sent as 0)",
+        ),
+        (
+            "d",
+            "-2e-400",
+            "too small for a 64-bit float (it would be sent as 0)",
+        ),
+    ] {
+        let message = format!("value #1 {value:?} for '{types}': {why}");
+        assert_usage_error("oscsend", &["-", "/a", types, value], &message);
+    }
+    // What a float can hold, and infinities asked for, go out.
+    let bytes = oscsend_stdout(&["/a", "ffffd", "3.4e38", "inf", "-Infinity", "0e10", "1e300"]);
+    assert_eq!(
+        Message::from_bytes(&bytes).unwrap().args,
+        [
+            Value::Float(3.4e38),
+            Value::Float(f32::INFINITY),
+            Value::Float(f32::NEG_INFINITY),
+            Value::Float(0.0),
+            Value::Double(1e300),
+        ]
+    );
+}
+
+#[test]
+fn a_failure_to_send_or_to_bind_names_the_address_and_exits_1() {
+    // A TCP port nobody listens on: the connection is refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = format!("osc.tcp://127.0.0.1:{port}");
+    let (code, out, err) = run_example("oscsend", &[&url, "/a"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty());
+    assert!(
+        err.starts_with(&format!("oscsend: cannot send to {url}: I/O error: ")),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // Ports already taken, for the server and for the raw (-r) sockets.
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = [
+        format!("osc.udp://127.0.0.1:{}", udp.local_addr().unwrap().port()),
+        format!("osc.tcp://127.0.0.1:{}", tcp.local_addr().unwrap().port()),
+    ];
+    for url in &taken {
+        for raw in [false, true] {
+            let args: &[&str] = if raw { &["-r", url] } else { &[url] };
+            let (code, out, err) = run_example("oscdump", args);
+            assert_eq!(code, 1, "{args:?}: {err}");
+            assert!(out.is_empty());
+            assert!(
+                err.starts_with(&format!("oscdump: cannot listen on {url}: I/O error: ")),
+                "{args:?}: {err}"
+            );
+            assert!(err.contains("in use"), "{args:?}: {err}");
+        }
     }
 }

@@ -11,8 +11,9 @@ use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
 use osc_serde::dispatch::{Context, Reply};
-use osc_serde::transport::{Framing, Limits, Server, ServerHandle, TcpClient, UdpClient};
-use osc_serde::{Blob, Bundle, Dispatcher, Message, Packet, TimeTag, Value};
+use osc_serde::framing::Framing;
+use osc_serde::transport::{Limits, PacketSink, Server, ServerHandle, TcpClient, UdpClient};
+use osc_serde::{Blob, Bundle, Dispatcher, Message, Origin, Packet, Responder, TimeTag, Value};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -116,7 +117,7 @@ fn every_client_server_and_framing() {
     send_all!(udp);
     let got: Vec<Message> = (0..5).map(|_| next(&messages)).collect();
     assert_eq!(got, expected_messages());
-    let (reply, from) = udp.recv(WAIT).unwrap().expect("a UDP reply");
+    let (reply, from) = udp.recv_from(WAIT).unwrap().expect("a UDP reply");
     assert_eq!(from, addrs.udp);
     expect_pong(Some(reply), 7);
 
@@ -155,7 +156,7 @@ fn udp_over_ipv6() {
     client.send_message("/v6", &"hi").unwrap();
     assert_eq!(next(&messages), Message::new("/v6").arg("hi"));
     client.send_message("/ping", &-1).unwrap();
-    let (reply, from) = client.recv(WAIT).unwrap().expect("a reply");
+    let (reply, from) = client.recv_from(WAIT).unwrap().expect("a reply");
     assert_eq!(from, addr);
     expect_pong(Some(reply), -1);
     handle.stop().unwrap();
@@ -226,10 +227,7 @@ fn tcp_client_writing_one_byte_at_a_time() {
 #[test]
 fn frames_of_every_size_up_to_the_limit() {
     let max = 4096;
-    let limits = Limits {
-        max_frame: max,
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_max_frame(max);
     let (server, addrs, _, errors) = start(limits);
     for framing in [Framing::Length, Framing::Slip] {
         let mut tcp = TcpClient::connect_with(addrs.detect, framing).unwrap();
@@ -282,10 +280,7 @@ fn bad_slip_escape_closes_that_connection_only() {
 
 #[test]
 fn malformed_and_oversized_datagrams_are_reported_and_serving_goes_on() {
-    let limits = Limits {
-        max_datagram: 64,
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_max_datagram(64);
     let (server, addrs, messages, errors) = start(limits);
     let mut udp = UdpClient::new(addrs.udp).unwrap();
     udp.send_bytes(b"garbage!").unwrap();
@@ -330,10 +325,7 @@ fn two_hundred_concurrent_tcp_connections() {
 
 #[test]
 fn connections_over_the_limit_are_closed_and_counted() {
-    let limits = Limits {
-        max_connections: 2,
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_max_connections(2);
     let (server, addrs, _, _) = start(limits);
     let mut a = TcpClient::connect(addrs.detect).unwrap();
     let mut b = TcpClient::connect(addrs.detect).unwrap();
@@ -411,7 +403,7 @@ fn server_sends_from_its_own_port_to_any_address() {
     server
         .send_to(addr, listener.local_addr().unwrap(), &packet)
         .unwrap();
-    let (got, from) = listener.recv(WAIT).unwrap().expect("a datagram");
+    let (got, from) = listener.recv_from(WAIT).unwrap().expect("a datagram");
     assert_eq!((got, from), (Packet::Message(Message::new("/hello")), addr));
     assert!(server
         .send_to("127.0.0.1:9".parse().unwrap(), addr, &packet)
@@ -483,11 +475,71 @@ fn worker_pool_runs_senders_in_parallel_and_keeps_each_in_order() {
 }
 
 #[test]
-fn running_or_spawning_a_server_without_sockets_fails() {
+fn running_or_spawning_a_server_without_sockets_fails_alike() {
     let mut server = Server::new(Dispatcher::new()).unwrap();
     assert!(matches!(server.run(), Err(osc_serde::Error::NoSocket)));
-    assert_eq!(
-        server.spawn().unwrap_err().to_string(),
-        "the server has no socket or listener to serve"
-    );
+    assert!(!server.is_stopped());
+    assert!(matches!(server.spawn(), Err(osc_serde::Error::NoSocket)));
+}
+
+/// A [`PacketSink`] that keeps every packet's bytes and origin, and
+/// answers each with its length (a four-byte big-endian count, not OSC).
+#[derive(Debug, Default)]
+struct Recorder {
+    packets: Vec<(Vec<u8>, SocketAddr)>,
+    errors: Vec<String>,
+}
+
+impl PacketSink for Recorder {
+    fn packet(&mut self, packet: &[u8], origin: Origin, responder: &mut dyn Responder) {
+        self.packets
+            .push((packet.to_vec(), origin.peer.expect("a peer")));
+        responder.respond(&origin, &(packet.len() as u32).to_be_bytes());
+    }
+
+    fn report_error(&mut self, error: &osc_serde::Error, _origin: Option<&Origin>) {
+        self.errors.push(error.to_string());
+    }
+
+    fn error_count(&self) -> u64 {
+        self.errors.len() as u64
+    }
+}
+
+#[test]
+fn a_packet_sink_gets_raw_datagrams_and_frames_and_replies() {
+    let mut server = Server::new(Recorder::default()).unwrap();
+    server.set_limits(Limits::default().with_max_frame(64));
+    let udp = server.bind_udp("127.0.0.1:0").unwrap();
+    let tcp = server.listen_tcp("127.0.0.1:0").unwrap();
+    let handle = server.spawn().unwrap();
+
+    // Not OSC at all: the sink sees the bytes as sent.
+    let mut client = UdpClient::new(udp).unwrap();
+    client.send_bytes(b"not osc").unwrap();
+    let (reply, from) = client.recv_bytes_from(WAIT).unwrap().expect("a reply");
+    assert_eq!((reply, from), (&7u32.to_be_bytes()[..], udp));
+
+    let mut tcp_client = TcpClient::connect_with(tcp, Framing::Length).unwrap();
+    tcp_client.send_bytes(b"abc").unwrap();
+    let reply = tcp_client.recv_bytes(WAIT).unwrap().expect("a reply");
+    assert_eq!(reply, 3u32.to_be_bytes());
+    // A frame over the limit goes to the sink's error report.
+    tcp_client.send_bytes(&[0; 65]).unwrap();
+    let gone = tcp_client.recv_bytes(WAIT);
+    assert!(!matches!(gone, Ok(Some(_))), "{gone:?}");
+
+    handle.stop().unwrap();
+    let mut server = handle.join().unwrap();
+    let sink = server.sink_mut();
+    // The client is bound to 0.0.0.0: its port names it.
+    let local = client.local_addr().unwrap().port();
+    assert_eq!(sink.packets[0].0, b"not osc");
+    assert_eq!(sink.packets[0].1.port(), local);
+    assert_eq!(sink.packets[1].0, b"abc");
+    assert_eq!(sink.packets.len(), 2);
+    let too_large = osc_serde::Error::frame_too_large(65, 64);
+    assert_eq!(sink.errors, [too_large.to_string()]);
+    assert_eq!(server.stats().errors, 1);
+    assert_eq!(server.stats().packets, 2);
 }

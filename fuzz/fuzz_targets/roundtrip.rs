@@ -1,7 +1,7 @@
-//! Fuzz target `roundtrip`: see `check_roundtrip` in fuzz/checks.rs.
+//! Fuzz target `roundtrip`: see `check_roundtrip` in tests/fuzz/checks.rs.
 #![no_main]
 
-#[path = "../checks.rs"]
+#[path = "../../tests/fuzz/checks.rs"]
 mod checks;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::check_roundtrip(data));

@@ -1,18 +1,18 @@
 //! Handlers: closures made uniform, the [`Context`] they may ask for, and
 //! the [`IntoReply`] values they may return.
 //!
-//! A handler's argument type is any `DeserializeOwned` type; the
-//! message's arguments are decoded into it by the crate's own
-//! deserializer ([`MessageRef::deserialize`]). Each closure is wrapped in
-//! a small generic struct and stored as a `Box<dyn Handler>`, so one
-//! dispatcher holds handlers of any argument type.
+//! Each closure is wrapped in a small generic struct that knows its
+//! argument family ([`HandlerArgs`]) and is stored as a `Box<dyn
+//! Handler>`, so one dispatcher holds handlers of any argument type. A
+//! handler is called with arguments decoded straight from the packet:
+//! borrowed ones point into it.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::fmt;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::bundle::{Bundle, Packet};
@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::message::{Message, MessageRef};
 use crate::value::TimeTag;
 
+use super::params::{HandlerArgs, Owned};
 use super::{Origin, Responder};
 
 /// A stored handler, whatever its argument and return types.
@@ -28,28 +29,118 @@ pub(crate) trait Handler: Send {
     fn call(&mut self, message: MessageRef<'_>, context: &Context<'_>) -> Result<()>;
 }
 
-/// A closure taking the context and the decoded arguments (a handler
-/// without context is wrapped in one that ignores it).
-pub(crate) struct WithContext<F, T, R>(pub F, pub PhantomData<fn(T) -> R>);
+/// A closure `C` taking arguments of family `A` and returning `R`.
+struct Stored<C, A, R> {
+    closure: C,
+    types: PhantomData<fn() -> (A, R)>,
+}
 
-impl<F, T, R> WithContext<F, T, R>
+/// Calls a stored closure with the context and the decoded arguments: one
+/// impl per way of mapping (with or without context, owned or borrowed).
+pub(crate) trait Invoke<A: HandlerArgs, R> {
+    fn invoke(&mut self, context: &Context<'_>, args: A::Of<'_>) -> R;
+}
+
+impl<C, A, R> Handler for Stored<C, A, R>
 where
-    F: FnMut(&Context<'_>, T) -> R + Send,
+    C: Invoke<A, R> + Send,
+    A: HandlerArgs,
+    R: IntoReply,
 {
-    pub(crate) fn boxed(handler: F) -> Box<Self> {
-        Box::new(WithContext(handler, PhantomData))
+    #[inline]
+    fn call(&mut self, message: MessageRef<'_>, context: &Context<'_>) -> Result<()> {
+        let args = A::decode(message)?;
+        context.send(self.closure.invoke(context, args))
     }
 }
 
-impl<F, T, R> Handler for WithContext<F, T, R>
+/// Boxes `closure` as a handler of family `A`.
+pub(crate) fn store<C, A, R>(closure: C) -> Box<dyn Handler>
 where
-    F: FnMut(&Context<'_>, T) -> R + Send,
-    T: DeserializeOwned,
-    R: IntoReply,
+    C: Invoke<A, R> + Send + 'static,
+    A: HandlerArgs + 'static,
+    R: IntoReply + 'static,
 {
-    fn call(&mut self, message: MessageRef<'_>, context: &Context<'_>) -> Result<()> {
-        let args = message.deserialize::<T>()?;
-        context.send((self.0)(context, args))
+    Box::new(Stored {
+        closure,
+        types: PhantomData,
+    })
+}
+
+/// A closure that borrows its arguments from the packet: what
+/// [`Dispatcher::map_ref`](super::Dispatcher::map_ref) takes.
+///
+/// Implemented for every `FnMut(A) -> R` whose parameter type `A` is a
+/// [`HandlerArgs`] family and that accepts `A::Of<'a>` for every `'a`: a
+/// closure whose parameter is written with elided lifetimes
+/// (`|(n, s): (i32, &str)|`, `|m: MessageRef|`) is such a closure. Not
+/// meant to be implemented by hand. (It is a trait of its own, rather than
+/// the two `FnMut` bounds at the call, so that the compiler takes the
+/// closure's signature from its parameter annotation, which keeps the
+/// lifetimes in it general.)
+pub trait BorrowingFn<A: HandlerArgs, R> {
+    /// Calls the closure.
+    fn call_with(&mut self, args: A::Of<'_>) -> R;
+}
+
+impl<F, A, R> BorrowingFn<A, R> for F
+where
+    A: HandlerArgs,
+    F: FnMut(A) -> R + for<'a> FnMut(A::Of<'a>) -> R,
+{
+    #[inline]
+    fn call_with(&mut self, args: A::Of<'_>) -> R {
+        self(args)
+    }
+}
+
+/// A closure that takes the [`Context`] and borrows its arguments from the
+/// packet: what
+/// [`Dispatcher::map_ref_with_context`](super::Dispatcher::map_ref_with_context)
+/// takes. See [`BorrowingFn`].
+pub trait BorrowingContextFn<A: HandlerArgs, R> {
+    /// Calls the closure.
+    fn call_with(&mut self, context: &Context<'_>, args: A::Of<'_>) -> R;
+}
+
+impl<F, A, R> BorrowingContextFn<A, R> for F
+where
+    A: HandlerArgs,
+    F: FnMut(&Context<'_>, A) -> R + for<'a> FnMut(&Context<'_>, A::Of<'a>) -> R,
+{
+    #[inline]
+    fn call_with(&mut self, context: &Context<'_>, args: A::Of<'_>) -> R {
+        self(context, args)
+    }
+}
+
+/// The wrappers that say which way a closure was mapped.
+pub(crate) struct Borrowing<F>(pub F);
+pub(crate) struct BorrowingWithContext<F>(pub F);
+pub(crate) struct OwnedWithContext<F>(pub F);
+
+impl<F: BorrowingFn<A, R>, A: HandlerArgs, R> Invoke<A, R> for Borrowing<F> {
+    #[inline]
+    fn invoke(&mut self, _: &Context<'_>, args: A::Of<'_>) -> R {
+        self.0.call_with(args)
+    }
+}
+
+impl<F: BorrowingContextFn<A, R>, A: HandlerArgs, R> Invoke<A, R> for BorrowingWithContext<F> {
+    #[inline]
+    fn invoke(&mut self, context: &Context<'_>, args: A::Of<'_>) -> R {
+        self.0.call_with(context, args)
+    }
+}
+
+impl<F, T, R> Invoke<Owned<T>, R> for OwnedWithContext<F>
+where
+    F: FnMut(&Context<'_>, T) -> R,
+    T: serde::de::DeserializeOwned + 'static,
+{
+    #[inline]
+    fn invoke(&mut self, context: &Context<'_>, args: T) -> R {
+        (self.0)(context, args)
     }
 }
 
@@ -77,6 +168,16 @@ pub struct Context<'a> {
     origin: Origin,
     timetag: Option<TimeTag>,
     sink: RefCell<ReplySink<'a>>,
+}
+
+impl fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("address", &self.address)
+            .field("origin", &self.origin)
+            .field("timetag", &self.timetag)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where replies go: the transport's responder, through a reused buffer.

@@ -121,7 +121,7 @@ struct Node {
 }
 
 impl Routes {
-    /// Adds a mapping: a literal address (validated) or a pattern.
+    /// Adds a mapped literal address (the caller has validated it).
     pub fn insert_literal(&mut self, address: &str, id: Id) {
         self.literals.entry(address.into()).or_default().push(id);
         let mut node = &mut self.literal_parts;
@@ -131,43 +131,49 @@ impl Routes {
         node.here.push(id);
     }
 
-    /// Adds a mapped pattern.
-    pub fn insert_pattern(&mut self, pattern: &Pattern, id: Id) {
-        self.pattern_count += 1;
+    /// Adds a mapped pattern. Errors, leaving the tables as they were, if
+    /// the pattern's remainder from its first `//` does not compile on its
+    /// own (it compiled as part of the whole, so this is not expected; but
+    /// a mapping must never be dropped without a word).
+    pub fn insert_pattern(&mut self, pattern: &Pattern, id: Id) -> Result<()> {
         let text = pattern.as_str();
-        let mut node = &mut self.patterns;
+        // The levels before the first `//`, and the compiled remainder.
+        let mut levels = Vec::new();
+        let mut deep = None;
         // Byte offset of the current part in `text`.
         let mut at = 1;
-        let parts = text[1..].split('/');
-        for (segment, part) in pattern.segments().iter().zip(parts) {
+        for (segment, part) in pattern.segments().iter().zip(text[1..].split('/')) {
             match segment {
                 Segment::AnyLevels => {
-                    // The remainder from this `//` on; it compiled as part
-                    // of the whole pattern, so it compiles alone.
-                    if let Ok(rest) = Pattern::new(&text[at - 1..]) {
-                        node.deep.push((rest, id));
-                    }
-                    return;
+                    deep = Some(Pattern::new(&text[at - 1..])?);
+                    break;
                 }
-                Segment::Part(p) => {
-                    node = match p.literal() {
-                        Some(literal) => node.literal.entry(literal.into()).or_default(),
-                        None => {
-                            let index = match node.wild.iter().position(|(t, ..)| **t == *part) {
-                                Some(index) => index,
-                                None => {
-                                    node.wild.push((part.into(), p.clone(), Node::default()));
-                                    node.wild.len() - 1
-                                }
-                            };
-                            &mut node.wild[index].2
-                        }
-                    };
-                }
+                Segment::Part(p) => levels.push((part, p)),
             }
             at += part.len() + 1;
         }
-        node.here.push(id);
+        let mut node = &mut self.patterns;
+        for (part, p) in levels {
+            node = match p.literal() {
+                Some(literal) => node.literal.entry(literal.into()).or_default(),
+                None => {
+                    let index = match node.wild.iter().position(|(t, ..)| **t == *part) {
+                        Some(index) => index,
+                        None => {
+                            node.wild.push((part.into(), p.clone(), Node::default()));
+                            node.wild.len() - 1
+                        }
+                    };
+                    &mut node.wild[index].2
+                }
+            };
+        }
+        match deep {
+            Some(rest) => node.deep.push((rest, id)),
+            None => node.here.push(id),
+        }
+        self.pattern_count += 1;
+        Ok(())
     }
 
     /// Removes a mapping made with [`insert_literal`](Self::insert_literal).
@@ -181,19 +187,10 @@ impl Routes {
         self.literal_parts.remove(address[1..].split('/'), id);
     }
 
-    /// Removes a mapping made with [`insert_pattern`](Self::insert_pattern).
+    /// Removes a mapping made with [`insert_pattern`](Self::insert_pattern),
+    /// pruning the nodes it leaves empty.
     pub fn remove_pattern(&mut self, id: Id) {
-        fn walk(node: &mut Node, id: Id) -> bool {
-            let before = node.here.len() + node.deep.len();
-            node.here.retain(|&x| x != id);
-            node.deep.retain(|&(_, x)| x != id);
-            if node.here.len() + node.deep.len() != before {
-                return true;
-            }
-            node.literal.values_mut().any(|child| walk(child, id))
-                || node.wild.iter_mut().any(|(_, _, child)| walk(child, id))
-        }
-        if walk(&mut self.patterns, id) {
+        if self.patterns.remove(id) {
             self.pattern_count -= 1;
         }
     }
@@ -278,6 +275,48 @@ impl LiteralNode {
 }
 
 impl Node {
+    fn is_empty(&self) -> bool {
+        self.here.is_empty()
+            && self.deep.is_empty()
+            && self.literal.is_empty()
+            && self.wild.is_empty()
+    }
+
+    /// Removes mapping `id` from this node or below, dropping children it
+    /// leaves empty. Returns whether it was found. Unmapping is rare, so
+    /// this searches rather than following the pattern's levels.
+    fn remove(&mut self, id: Id) -> bool {
+        let before = self.here.len() + self.deep.len();
+        self.here.retain(|&x| x != id);
+        self.deep.retain(|&(_, x)| x != id);
+        if self.here.len() + self.deep.len() != before {
+            return true;
+        }
+        let found = self
+            .literal
+            .iter_mut()
+            .find_map(|(part, child)| child.remove(id).then(|| part.clone()));
+        if let Some(part) = found {
+            if self.literal[&part].is_empty() {
+                self.literal.remove(&part);
+            }
+            return true;
+        }
+        match self
+            .wild
+            .iter_mut()
+            .position(|(_, _, child)| child.remove(id))
+        {
+            Some(index) => {
+                if self.wild[index].2.is_empty() {
+                    self.wild.remove(index);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Adds the ids of the patterns below this node that match `rest`
     /// (the address from this level on: empty, or starting with `/`).
     /// Recursion follows the trie, so its depth is bounded by the deepest
@@ -312,6 +351,92 @@ mod tests {
     use super::*;
     use std::collections::HashSet;
     use std::hash::BuildHasher;
+
+    fn ids(routes: &Routes, address: &str) -> Vec<Id> {
+        let mut out = Vec::new();
+        routes.collect(address, &mut out).unwrap().to_vec()
+    }
+
+    const PATTERNS: [&str; 8] = [
+        "/a/*/c",
+        "/a/*/d",
+        "/a/[ab]/c",
+        "/a/b/c/*",
+        "//x",
+        "/q/{r,s}//t",
+        "/q/r//*",
+        "/a//*/c//d",
+    ];
+
+    fn with_patterns() -> Routes {
+        let mut routes = Routes::default();
+        for (id, text) in PATTERNS.iter().enumerate() {
+            routes
+                .insert_pattern(&Pattern::new(text).unwrap(), id)
+                .unwrap();
+        }
+        routes
+    }
+
+    #[test]
+    fn patterns_with_any_levels_at_every_position_are_kept() {
+        let routes = with_patterns();
+        assert_eq!(routes.pattern_count, PATTERNS.len());
+        assert_eq!(ids(&routes, "/a/b/c"), [0, 2]);
+        assert_eq!(ids(&routes, "/a/b/c/x"), [3, 4]);
+        assert_eq!(ids(&routes, "/q/s/1/2/t"), [5]);
+        assert_eq!(ids(&routes, "/q/r/t"), [5, 6]);
+        assert_eq!(ids(&routes, "/a/1/2/c/3/d"), [7]);
+    }
+
+    #[test]
+    fn removing_patterns_prunes_the_trie() {
+        let mut routes = with_patterns();
+        // One at a time: the others still match, and a removed one does not.
+        routes.remove_pattern(0);
+        assert_eq!(ids(&routes, "/a/b/c"), [2]);
+        routes.remove_pattern(5);
+        assert_eq!(ids(&routes, "/q/r/t"), [6]);
+        // Removing an id twice, or one never mapped, changes nothing.
+        routes.remove_pattern(5);
+        routes.remove_pattern(99);
+        assert_eq!(routes.pattern_count, PATTERNS.len() - 2);
+        for id in 0..PATTERNS.len() {
+            routes.remove_pattern(id);
+        }
+        assert_eq!(routes.pattern_count, 0);
+        assert!(routes.patterns.is_empty(), "nodes left behind");
+        // Mapping again after a full removal works as the first time did.
+        for (id, text) in PATTERNS.iter().enumerate() {
+            routes
+                .insert_pattern(&Pattern::new(text).unwrap(), id + 10)
+                .unwrap();
+        }
+        assert_eq!(ids(&routes, "/a/b/c"), [10, 12]);
+        assert_eq!(ids(&routes, "/q/r/t"), [15, 16]);
+    }
+
+    #[test]
+    fn removing_literals_prunes_the_trie() {
+        let mut routes = Routes::default();
+        let addresses = ["/a/b", "/a/b/c", "/a/d", "/e"];
+        for (id, address) in addresses.iter().enumerate() {
+            routes.insert_literal(address, id);
+        }
+        routes.insert_literal("/a/b", 9);
+        assert_eq!(ids(&routes, "/a/*"), [0, 2, 9]);
+        routes.remove_literal("/a/b", 0);
+        assert_eq!(ids(&routes, "/a/*"), [2, 9]);
+        assert_eq!(ids(&routes, "/a/b"), [9]);
+        for (id, address) in addresses.iter().enumerate().chain([(9, &"/a/b")]) {
+            routes.remove_literal(address, id);
+        }
+        assert!(routes.literals.is_empty());
+        assert!(
+            routes.literal_parts.children.is_empty(),
+            "nodes left behind"
+        );
+    }
 
     #[test]
     fn address_hash_spreads_similar_addresses() {

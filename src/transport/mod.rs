@@ -1,20 +1,54 @@
-//! Transports: blocking UDP and TCP clients, stream framing, and a mio
-//! event-loop server that hands packets to the [`Dispatcher`](crate::Dispatcher).
+//! Transports: blocking UDP and TCP clients and a mio event-loop server
+//! that hands packets to the [`Dispatcher`](crate::Dispatcher) (the
+//! `transport` feature, on by default).
 //!
 //! The transports move frames and never parse OSC themselves: decoding and
-//! routing are the dispatcher's job.
+//! routing are the dispatcher's job, delimiting packets on a stream the
+//! [`framing`](crate::framing) module's.
+//!
+//! A server with a dispatcher on UDP and TCP, and a client of each getting
+//! a reply (loopback, ephemeral ports):
+//!
+//! ```
+//! use std::time::Duration;
+//! use osc_serde::framing::Framing;
+//! use osc_serde::transport::{Server, TcpClient, UdpClient};
+//! use osc_serde::{Dispatcher, Message, Packet};
+//!
+//! let mut dispatcher = Dispatcher::new();
+//! // A handler's return value goes back to the sender.
+//! dispatcher.map("/add", |(a, b): (i32, i32)| Message::new("/sum").arg(a + b))?;
+//!
+//! let mut server = Server::new(dispatcher)?;
+//! let udp = server.bind_udp("127.0.0.1:0")?;
+//! let tcp = server.listen_tcp("127.0.0.1:0")?; // either framing, detected
+//! let handle = server.spawn()?;
+//! let wait = Duration::from_secs(5);
+//!
+//! let mut udp_client = UdpClient::new(udp)?;
+//! udp_client.send_message("/add", &(2, 3))?;
+//! let (reply, from) = udp_client.recv_from(wait)?.expect("a reply");
+//! assert_eq!(reply, Packet::Message(Message::new("/sum").arg(5)));
+//! assert_eq!(from, udp);
+//!
+//! let mut tcp_client = TcpClient::connect_with(tcp, Framing::Length)?;
+//! tcp_client.send_message("/add", &(40, 2))?;
+//! let (sum,): (i32,) = tcp_client.recv_as(wait)?.expect("a reply");
+//! assert_eq!(sum, 42);
+//!
+//! handle.stop()?;
+//! assert_eq!(handle.join()?.stats().packets, 2);
+//! # Ok::<(), osc_serde::Error>(())
+//! ```
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
-mod framing;
-mod pool;
 mod server;
 mod tcp;
 mod udp;
 
-pub use framing::{FrameDecoder, Framing, LengthDecoder, DEFAULT_MAX_FRAME};
-pub use server::{Limits, Server, ServerHandle, Stats, Stopper};
+pub use server::{Limits, PacketSink, Server, ServerHandle, Stats, Stopper};
 pub use tcp::TcpClient;
 pub use udp::{UdpClient, MAX_DATAGRAM};
 

@@ -5,8 +5,8 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use super::framing::{FrameDecoder, Framing, DEFAULT_MAX_FRAME};
 use super::is_timeout;
+use crate::framing::{FrameDecoder, Framing, StreamDecoder, DEFAULT_MAX_FRAME};
 use crate::{Packet, Result};
 
 /// Size of the read buffer, and the queued-output size at which
@@ -17,12 +17,18 @@ const CHUNK: usize = 64 * 1024;
 ///
 /// `send*` methods write each packet at once. For throughput,
 /// [`queue`](Self::queue) packets and [`flush`](Self::flush): one system
-/// call then carries many packets.
+/// call then carries many packets. Queued packets are never dropped
+/// silently: a failed flush keeps what was not written for the next one,
+/// and dropping the client flushes what is left (as `std::io::BufWriter`
+/// does, ignoring errors there: call [`close`](Self::close) or `flush` to
+/// see them; [`set_write_timeout`](Self::set_write_timeout) bounds how
+/// long either may block on a peer that does not read).
 ///
 /// ```
 /// use std::net::TcpListener;
 /// use std::time::Duration;
-/// use osc_serde::transport::{Framing, TcpClient};
+/// use osc_serde::framing::Framing;
+/// use osc_serde::transport::TcpClient;
 ///
 /// let listener = TcpListener::bind("127.0.0.1:0")?;
 /// let mut client = TcpClient::connect(listener.local_addr()?)?; // SLIP
@@ -31,6 +37,11 @@ const CHUNK: usize = 64 * 1024;
 /// client.send_message("/ping", &())?;
 /// let packet = peer.recv(Duration::from_secs(5))?.expect("a packet");
 /// assert_eq!(packet.to_bytes()?, b"/ping\0\0\0,\0\0\0");
+///
+/// // A reply decoded into a type, its `&str` borrowed from the client.
+/// peer.send_message("/pong", &(1, "ok"))?;
+/// let (n, text): (i32, &str) = client.recv_as(Duration::from_secs(5))?.expect("a reply");
+/// assert_eq!((n, text), (1, "ok"));
 /// client.close()?;
 /// # Ok::<(), osc_serde::Error>(())
 /// ```
@@ -38,7 +49,7 @@ const CHUNK: usize = 64 * 1024;
 pub struct TcpClient {
     stream: TcpStream,
     framing: Framing,
-    decoder: FrameDecoder,
+    decoder: FrameDecoder<Vec<u8>>,
     out: Vec<u8>,
     scratch: Vec<u8>,
     read_buf: Box<[u8]>,
@@ -118,11 +129,42 @@ impl TcpClient {
         Ok(())
     }
 
-    /// Writes everything queued.
+    /// Writes everything queued. On error what was not written stays
+    /// queued, whole frames and the unwritten end of a partly written one,
+    /// so a later `flush` (or a later `send*`) sends it in order.
     pub fn flush(&mut self) -> Result<()> {
-        let result = self.stream.write_all(&self.out);
-        self.out.clear();
+        let mut written = 0;
+        let result = loop {
+            let Some(rest) = self.out.get(written..).filter(|r| !r.is_empty()) else {
+                break Ok(());
+            };
+            match self.stream.write(rest) {
+                Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        self.out.drain(..written);
         Ok(result?)
+    }
+
+    /// Bytes queued and not yet written.
+    pub fn queued(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Bounds how long a write may block (`None`, the default: without
+    /// end). A [`flush`](Self::flush) or `send*` that runs out of time
+    /// fails with an [`io::ErrorKind::WouldBlock`] or `TimedOut` error and
+    /// keeps the unwritten bytes queued.
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> Result<()> {
+        Ok(self.stream.set_write_timeout(timeout)?)
+    }
+
+    /// The underlying stream, for options this type does not wrap.
+    pub fn stream(&self) -> &TcpStream {
+        &self.stream
     }
 
     /// Waits up to `timeout` for a whole frame and returns it; `None` when
@@ -130,7 +172,7 @@ impl TcpClient {
     /// A peer that closed the connection is an [`io::ErrorKind::UnexpectedEof`]
     /// error. A timeout too long to add to the clock (`Duration::MAX`)
     /// waits without end.
-    pub fn recv_frame(&mut self, timeout: Duration) -> Result<Option<&[u8]>> {
+    pub fn recv_bytes(&mut self, timeout: Duration) -> Result<Option<&[u8]>> {
         // `Instant + Duration` panics on overflow: no deadline instead.
         let deadline = Instant::now().checked_add(timeout);
         let mut tried = false;
@@ -171,18 +213,45 @@ impl TcpClient {
 
     /// Waits up to `timeout` for a packet; `None` when the time ran out.
     pub fn recv(&mut self, timeout: Duration) -> Result<Option<Packet>> {
-        match self.recv_frame(timeout)? {
+        match self.recv_bytes(timeout)? {
             Some(frame) => Ok(Some(Packet::from_bytes(frame)?)),
             None => Ok(None),
         }
     }
 
+    /// Waits up to `timeout` for a message and decodes it into `T` (see
+    /// [`from_slice`](crate::from_slice)), which may borrow `&str` and
+    /// `&[u8]` fields from the client's buffer; `None` when the time ran
+    /// out. A packet that does not decode into `T` (a bundle, a type
+    /// mismatch) is consumed and reported as the error.
+    pub fn recv_as<'a, T: serde::Deserialize<'a>>(
+        &'a mut self,
+        timeout: Duration,
+    ) -> Result<Option<T>> {
+        self.recv_bytes(timeout)?
+            .map(|bytes| crate::MessageRef::from_bytes(bytes).and_then(|m| m.deserialize()))
+            .transpose()
+    }
+
     /// Flushes queued packets and closes the connection.
     pub fn close(mut self) -> Result<()> {
-        self.flush()?;
+        let flushed = self.flush();
+        // Reported here: dropping `self` must not retry it.
+        self.out.clear();
+        flushed?;
         match self.stream.shutdown(Shutdown::Both) {
             Err(e) if e.kind() != io::ErrorKind::NotConnected => Err(e.into()),
             _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for TcpClient {
+    /// Sends what is still queued, as `BufWriter` does; errors cannot be
+    /// reported here.
+    fn drop(&mut self) {
+        if !self.out.is_empty() {
+            let _ = self.flush();
         }
     }
 }

@@ -14,7 +14,9 @@ pub const MAX_DATAGRAM: usize = 65_507;
 ///
 /// It binds an ephemeral port of the target's family (IPv4 or IPv6); the
 /// server sees that port as the source, and its replies come back to it,
-/// read with [`recv`](Self::recv).
+/// read with [`recv_from`](Self::recv_from) (which, like
+/// `std::net::UdpSocket::recv_from`, also gives the sender) or decoded
+/// into a type with [`recv_as`](Self::recv_as).
 ///
 /// ```
 /// use std::time::Duration;
@@ -26,9 +28,13 @@ pub const MAX_DATAGRAM: usize = 65_507;
 /// a.set_target(b.local_addr()?);
 ///
 /// b.send_message("/volume", &0.5f32)?;
-/// let (packet, from) = a.recv(Duration::from_secs(5))?.expect("a datagram");
+/// let (packet, from) = a.recv_from(Duration::from_secs(5))?.expect("a datagram");
 /// assert_eq!(from, b.local_addr()?);
 /// assert_eq!(packet.to_bytes()?, b"/volume\0,f\0\0\x3f\0\0\0");
+///
+/// b.send_message("/volume", &0.25f32)?;
+/// let volume: f32 = a.recv_as(Duration::from_secs(5))?.expect("a datagram");
+/// assert_eq!(volume, 0.25);
 /// # Ok::<(), osc_serde::Error>(())
 /// ```
 #[derive(Debug)]
@@ -106,7 +112,7 @@ impl UdpClient {
 
     /// Sends an already encoded packet to `to` instead of the target (any
     /// address, from the same port).
-    pub fn send_to(&self, to: impl ToSocketAddrs, packet: &[u8]) -> Result<()> {
+    pub fn send_bytes_to(&self, to: impl ToSocketAddrs, packet: &[u8]) -> Result<()> {
         self.socket.send_to(packet, resolve(to)?)?;
         Ok(())
     }
@@ -121,7 +127,7 @@ impl UdpClient {
 
     /// Waits up to `timeout` for a datagram and returns its bytes and
     /// source; `None` when the time ran out.
-    pub fn recv_bytes(&mut self, timeout: Duration) -> Result<Option<(&[u8], SocketAddr)>> {
+    pub fn recv_bytes_from(&mut self, timeout: Duration) -> Result<Option<(&[u8], SocketAddr)>> {
         // A zero timeout would mean "block forever" to the socket API.
         let timeout = timeout.max(Duration::from_micros(1));
         self.socket.set_read_timeout(Some(timeout))?;
@@ -132,13 +138,29 @@ impl UdpClient {
         }
     }
 
-    /// Waits up to `timeout` for a datagram and decodes it as a packet;
-    /// `None` when the time ran out.
-    pub fn recv(&mut self, timeout: Duration) -> Result<Option<(Packet, SocketAddr)>> {
-        match self.recv_bytes(timeout)? {
+    /// Waits up to `timeout` for a datagram and returns it decoded as a
+    /// packet, and its source; `None` when the time ran out.
+    pub fn recv_from(&mut self, timeout: Duration) -> Result<Option<(Packet, SocketAddr)>> {
+        match self.recv_bytes_from(timeout)? {
             Some((bytes, from)) => Ok(Some((Packet::from_bytes(bytes)?, from))),
             None => Ok(None),
         }
+    }
+
+    /// Waits up to `timeout` for a datagram holding a message and decodes
+    /// it into `T` (see [`from_slice`](crate::from_slice)), which may
+    /// borrow `&str` and `&[u8]` fields from the client's buffer; `None`
+    /// when the time ran out. The sender is not checked (use
+    /// [`recv_bytes_from`](Self::recv_bytes_from) and `from_slice` to see
+    /// it). A datagram that does not decode into `T` (a bundle, a type
+    /// mismatch) is consumed and reported as the error.
+    pub fn recv_as<'a, T: serde::Deserialize<'a>>(
+        &'a mut self,
+        timeout: Duration,
+    ) -> Result<Option<T>> {
+        self.recv_bytes_from(timeout)?
+            .map(|(bytes, _)| crate::MessageRef::from_bytes(bytes).and_then(|m| m.deserialize()))
+            .transpose()
     }
 }
 

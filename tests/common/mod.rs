@@ -101,11 +101,11 @@ macro_rules! assert_err {
     };
 }
 
-/// Every seed under fuzz/corpus/<target>/ with its bytes, sorted by name
+/// Every seed under tests/fuzz/corpus/<target>/ with its bytes, sorted by name
 /// for stable output.
 pub fn fuzz_seeds(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz/corpus")
+        .join("tests/fuzz/corpus")
         .join(target);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))

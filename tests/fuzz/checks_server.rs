@@ -1,5 +1,5 @@
 //! The properties the server-side fuzz targets check: stream framing,
-//! address patterns and the typed dispatcher. Shared, like fuzz/checks.rs,
+//! address patterns and the typed dispatcher. Shared, like tests/fuzz/checks.rs,
 //! by the cargo-fuzz targets (fuzz/fuzz_targets/{stream_framing,pattern,
 //! dispatch}.rs) and by `cargo test` (tests/fuzz_corpus_server.rs runs every
 //! check on every committed seed).
@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use osc_serde::dispatch::{ManualClock, Reply};
-use osc_serde::transport::{FrameDecoder, Framing};
-use osc_serde::{Dispatcher, Error, Message, Origin, Packet, Pattern, TimeTag, Value};
+use osc_serde::framing::{FrameDecoder, Framing, StreamDecoder};
+use osc_serde::{Dispatcher, Error, Message, MessageRef, Origin, Packet, Pattern, TimeTag, Value};
 use serde::Deserialize;
 
 /// What a frame decoder yielded: a frame, or an error (FrameTooLarge
@@ -37,7 +37,7 @@ fn event(error: Error) -> Event {
 /// Feeds `chunks` one after the other to `decoder`, going on after errors
 /// as the decoders allow, and returns what came out.
 pub fn decode_events<'a>(
-    decoder: &mut FrameDecoder,
+    decoder: &mut impl StreamDecoder,
     chunks: impl IntoIterator<Item = &'a [u8]>,
     max_frame: usize,
 ) -> Vec<Event> {
@@ -72,9 +72,10 @@ pub fn decode_events<'a>(
 }
 
 /// Stream framing: the SLIP and length-prefix decoders (and detection)
-/// give the same frames and errors whatever the chunking of the stream,
-/// never buffer more than the frame limit, and the frames they yield
-/// encode and decode back to themselves.
+/// give the same frames and errors whatever the chunking of the stream and
+/// whether they assemble frames in a `Vec` or a caller's buffer, never
+/// buffer more than the frame limit, and the frames they yield encode
+/// (into a `Vec` and into a slice, alike) and decode back to themselves.
 ///
 /// Input layout: byte 0 picks the framing (low 2 bits: 0 Length, 1 SLIP,
 /// else detect) and the frame limit (bits 2..=6: 1..=63 bytes; bit 7:
@@ -124,6 +125,13 @@ pub fn check_stream_framing(data: &[u8]) {
     let chunked = decode_events(&mut chunked_decoder, chunks, max_frame);
     assert_eq!(whole, chunked, "chunking changed the decoding");
 
+    // A decoder over a caller's buffer of the limit's size behaves as one
+    // over a growing Vec.
+    let mut storage = vec![0; max_frame];
+    let mut fixed = FrameDecoder::with_storage(framing, &mut storage[..]);
+    let in_place = decode_events(&mut fixed, [stream], max_frame);
+    assert_eq!(whole, in_place, "caller storage changed the decoding");
+
     // What was yielded encodes back to itself, in the framing detected.
     let used = chunked_decoder.framing().unwrap_or_default();
     let frames: Vec<Vec<u8>> = whole
@@ -136,7 +144,20 @@ pub fn check_stream_framing(data: &[u8]) {
         .collect();
     let mut encoded = Vec::new();
     for frame in &frames {
+        let start = encoded.len();
         used.encode(frame, &mut encoded).expect("a frame encodes");
+        let mut slice = vec![0; encoded.len() - start];
+        let n = used.encode_to_slice(frame, &mut slice).expect("fits");
+        assert_eq!(
+            slice[..n],
+            encoded[start..],
+            "slice and Vec encoders differ"
+        );
+        let short = slice.len() - 1;
+        assert!(
+            used.encode_to_slice(frame, &mut slice[..short]).is_err(),
+            "a frame encodes into a slice one byte too short"
+        );
     }
     let again = decode_events(&mut used.decoder(max_frame), [&encoded[..]], max_frame);
     let expected: Vec<Event> = frames.into_iter().map(Event::Frame).collect();
@@ -202,8 +223,9 @@ pub struct Calls {
 const MAX_QUEUED: usize = 4;
 const MAX_AHEAD: Duration = Duration::from_secs(60);
 
-/// A dispatcher with typed handlers on literal addresses and patterns, a
-/// catch-all handler taking the whole [`Message`], a replying handler, a
+/// A dispatcher with typed handlers (owned and borrowing) on literal
+/// addresses and patterns, catch-all handlers taking the whole [`Message`]
+/// and [`MessageRef`], a replying handler, a
 /// default handler, a small bundle queue and a manual clock.
 pub fn dispatcher(calls: &Arc<Mutex<Calls>>, clock: &ManualClock) -> Dispatcher {
     let mut d = Dispatcher::new();
@@ -227,9 +249,23 @@ pub fn dispatcher(calls: &Arc<Mutex<Calls>>, clock: &ManualClock) -> Dispatcher 
         Reply::to("/echoed", args)
     })
     .unwrap();
-    // Every message reaches a handler that decodes all of it.
+    // Handlers that borrow from the packet.
+    let c = count(calls);
+    d.map_ref("/voice", move |_: (i32, f32, &str)| c()).unwrap();
+    let c = count(calls);
+    d.map_ref("/{a,b}/*", move |_: (Option<&str>, Vec<&[u8]>)| c())
+        .unwrap();
+    // Every message reaches a handler that decodes all of it, owned and
+    // borrowed.
     let c = count(calls);
     d.map("//*", move |_: Message| c()).unwrap();
+    let c = count(calls);
+    d.map_ref("//*", move |m: MessageRef| {
+        if m.args().all(|arg| arg.is_ok()) {
+            c()
+        }
+    })
+    .unwrap();
     let c = count(calls);
     d.set_default(move |_: Message| c());
     let errors = calls.clone();

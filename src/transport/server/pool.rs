@@ -1,8 +1,9 @@
 //! An optional fixed pool of worker threads for slow handlers (python-osc's
 //! threading servers, without a thread per packet).
 //!
-//! Each worker owns its own [`Dispatcher`], made by a factory, so handlers
-//! need no locking. The loop thread hands every packet to one worker chosen
+//! Each worker owns its own [`Dispatcher`](crate::Dispatcher) (or other
+//! [`PacketSink`]), made by a factory, so handlers need no locking, and
+//! drives it as the loop thread drives its own. The loop thread hands every packet to one worker chosen
 //! by its origin (the sender's address and the socket or connection), so
 //! the packets of one sender stay in order while different senders run in
 //! parallel. Workers send replies back to the loop through a channel and
@@ -17,7 +18,8 @@ use std::thread::JoinHandle;
 
 use mio::Waker;
 
-use crate::{Dispatcher, Origin, Responder, Result};
+use super::sink::PacketSink;
+use crate::{Origin, Responder, Result};
 
 /// Packets queued per worker before the loop waits (back-pressure: the
 /// loop stops reading, and unread bytes wait in the kernel).
@@ -36,11 +38,20 @@ pub(crate) struct Pool {
     errors: Arc<AtomicU64>,
 }
 
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("workers", &self.threads.len())
+            .field("errors", &self.errors())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Pool {
-    /// Starts `workers` threads, each with a dispatcher from `make`.
-    pub(crate) fn new(
+    /// Starts `workers` threads, each with a sink from `make`.
+    pub(crate) fn new<W: PacketSink + Send + 'static>(
         workers: usize,
-        make: &(dyn Fn() -> Dispatcher + Sync),
+        make: &(dyn Fn() -> W + Sync),
         waker: Arc<Waker>,
     ) -> Result<Self> {
         let (reply_tx, replies) = mpsc::channel();
@@ -55,7 +66,7 @@ impl Pool {
             let (job_tx, jobs) = mpsc::sync_channel(QUEUE);
             let worker = Worker {
                 jobs,
-                dispatcher: make(),
+                sink: make(),
                 replies: reply_tx.clone(),
                 waker: waker.clone(),
                 errors: errors.clone(),
@@ -92,7 +103,7 @@ impl Pool {
         }
     }
 
-    /// Errors the workers' dispatchers reported.
+    /// Errors the workers' sinks counted.
     pub(crate) fn errors(&self) -> u64 {
         self.errors.load(Ordering::Relaxed)
     }
@@ -121,20 +132,20 @@ impl Drop for Pool {
     }
 }
 
-struct Worker {
+struct Worker<W> {
     jobs: Receiver<Job>,
-    dispatcher: Dispatcher,
+    sink: W,
     replies: Sender<(Origin, Vec<u8>)>,
     waker: Arc<Waker>,
     errors: Arc<AtomicU64>,
 }
 
-impl Worker {
+impl<W: PacketSink> Worker<W> {
     fn run(mut self) {
         let mut out: Vec<(Origin, Vec<u8>)> = Vec::new();
         loop {
             // Wake for the next due bundle as the loop thread would.
-            let job = match self.dispatcher.next_due_in() {
+            let job = match self.sink.next_due_in() {
                 Some(wait) => match self.jobs.recv_timeout(wait) {
                     Ok(job) => Some(job),
                     Err(RecvTimeoutError::Timeout) => None,
@@ -145,12 +156,12 @@ impl Worker {
                     Err(_) => return,
                 },
             };
-            let before = self.dispatcher.error_count();
+            let before = self.sink.error_count();
             if let Some(job) = job {
-                self.dispatcher.dispatch(&job.packet, job.origin, &mut out);
+                self.sink.packet(&job.packet, job.origin, &mut out);
             }
-            self.dispatcher.run_due(&mut out);
-            let new_errors = self.dispatcher.error_count() - before;
+            self.sink.run_due(&mut out);
+            let new_errors = self.sink.error_count() - before;
             self.errors.fetch_add(new_errors, Ordering::Relaxed);
             if !out.is_empty() {
                 for reply in out.drain(..) {

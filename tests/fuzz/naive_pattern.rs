@@ -1,7 +1,7 @@
 //! A deliberately naive address-pattern matcher (recursive backtracking,
 //! exponential in the worst case), to check the compiled `Pattern` against
 //! on small inputs: used by tests/address.rs (property tests) and by the
-//! `pattern` fuzz target (fuzz/checks_server.rs). It expects a pattern that
+//! `pattern` fuzz target (tests/fuzz/checks_server.rs). It expects a pattern that
 //! `Pattern::new` accepted.
 
 pub fn matches(pattern: &str, address: &str) -> bool {

@@ -1,6 +1,6 @@
 //! The properties the fuzz targets check, shared by the cargo-fuzz targets
 //! (fuzz/fuzz_targets/*.rs) and by `cargo test` (tests/fuzz_corpus.rs runs
-//! every check on every committed seed in fuzz/corpus/).
+//! every check on every committed seed in tests/fuzz/corpus/).
 //!
 //! Each `check_*` takes arbitrary bytes and panics only when the crate
 //! breaks a promise: decoding must never panic, the different decoding
