@@ -1,8 +1,9 @@
 //! Proves the zero-allocation claims with a counting global allocator:
 //! borrowed decoding (`from_slice` into a borrowed struct, `MessageRef`,
 //! `PacketRef`), encoding into a reused buffer and into a caller's slice
-//! (`to_slice`, what no_std firmware uses), the errors on those paths, and
-//! pattern matching allocate nothing.
+//! (`to_slice`, what no_std firmware uses), the errors on those paths,
+//! pattern matching, and framing into and decoding frames over caller
+//! buffers allocate nothing.
 //!
 //! The library forbids unsafe code; this integration test is a separate
 //! crate and needs `unsafe impl GlobalAlloc` for the counting allocator,
@@ -199,6 +200,27 @@ fn borrowed_decoding_and_reused_buffer_encoding_do_not_allocate() {
         allocations(|| pattern.matches("/synth/1/freq") && !pattern.matches("/synth/12/freq"));
     assert_eq!(n, 0, "Pattern::matches allocated");
     assert!(matched);
+
+    // Framing into a caller's buffer, and a stream decoder over one.
+    let mut wire = [0u8; 128];
+    let (n, framed) =
+        allocations(|| osc_serde::framing::Framing::Slip.encode_to_slice(&bytes, &mut wire));
+    assert_eq!(n, 0, "Framing::encode_to_slice allocated");
+    let framed = framed.unwrap();
+    let mut storage = [0u8; 64];
+    let mut decoder = osc_serde::framing::FrameDecoder::with_storage(None, &mut storage[..]);
+    let (n, decoded) = allocations(|| {
+        use osc_serde::framing::StreamDecoder;
+        let (head, tail) = wire[..framed].split_at(5);
+        let first = decoder.decode(&mut &head[..]).map(|f| f.is_none());
+        let frame = decoder.decode(&mut &tail[..]).map(|f| f.map(<[u8]>::len));
+        (first, frame)
+    });
+    assert_eq!(n, 0, "FrameDecoder over a caller's buffer allocated");
+    assert_eq!(
+        (decoded.0.unwrap(), decoded.1.unwrap()),
+        (true, Some(bytes.len()))
+    );
 }
 
 /// Encodes once to grow a buffer, then checks that encoding again into the

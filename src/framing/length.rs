@@ -19,6 +19,7 @@
 //! # Ok::<(), osc_serde::Error>(())
 //! ```
 
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
 use super::storage::{FrameBuf, FrameStorage};
@@ -35,6 +36,7 @@ fn prefix(len: usize) -> Result<[u8; PREFIX_LEN]> {
         .map_err(|_| Error::frame_too_large(len, i32::MAX as usize))
 }
 
+#[cfg(feature = "alloc")]
 /// Appends `packet` with its length prefix to `out`. Fails with
 /// [`Error::FrameTooLarge`] only for a packet over `i32::MAX` bytes.
 pub fn encode_into(packet: &[u8], out: &mut Vec<u8>) -> Result<()> {
@@ -61,6 +63,7 @@ pub fn encode_to_slice(packet: &[u8], out: &mut [u8]) -> Result<usize> {
     Ok(len)
 }
 
+#[cfg(feature = "alloc")]
 /// Appends to `out` a frame whose packet `write` appends, with no
 /// intermediate buffer: the prefix is filled in once the size is known.
 /// On error `out` is unchanged.

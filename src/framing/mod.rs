@@ -53,6 +53,7 @@
 //! # Ok::<(), osc_serde::Error>(())
 //! ```
 
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
 use crate::Result;
@@ -81,6 +82,7 @@ pub enum Framing {
 }
 
 impl Framing {
+    #[cfg(feature = "alloc")]
     /// Appends `packet` framed this way to `out`.
     ///
     /// Fails with [`Error::FrameTooLarge`](crate::Error::FrameTooLarge)
@@ -131,6 +133,7 @@ impl Framing {
         }
     }
 
+    #[cfg(feature = "alloc")]
     /// Appends to `out` a frame whose packet `write` appends to the vector
     /// it is given: how the clients frame a value as they encode it. The
     /// length framing needs no intermediate buffer (the prefix is filled in
@@ -164,6 +167,7 @@ impl Framing {
         }
     }
 
+    #[cfg(feature = "alloc")]
     /// A decoder for this framing refusing frames over `max_frame` bytes.
     pub fn decoder(self, max_frame: usize) -> FrameDecoder<Vec<u8>> {
         FrameDecoder::new(Some(self), max_frame)
@@ -250,6 +254,7 @@ pub struct FrameDecoder<S> {
     buf: FrameBuf<S>,
 }
 
+#[cfg(feature = "alloc")]
 impl FrameDecoder<Vec<u8>> {
     /// A decoder for `framing`, or detecting it when `None`, refusing
     /// frames over `max_frame` bytes.

@@ -27,6 +27,7 @@
 //! # Ok::<(), osc_serde::Error>(())
 //! ```
 
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
 use super::storage::{FrameBuf, FrameStorage};
@@ -108,6 +109,7 @@ fn escape(packet: &[u8], mut put: impl FnMut(&[u8])) {
     put(&[END]);
 }
 
+#[cfg(feature = "alloc")]
 /// Returns `packet` as a double-END SLIP frame.
 pub fn encode(packet: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -115,6 +117,7 @@ pub fn encode(packet: &[u8]) -> Vec<u8> {
     out
 }
 
+#[cfg(feature = "alloc")]
 /// Appends `packet` as a double-END SLIP frame to `out`.
 ///
 /// ```
@@ -163,6 +166,7 @@ pub fn encode_to_slice(packet: &[u8], out: &mut [u8]) -> Result<usize> {
     Ok(at)
 }
 
+#[cfg(feature = "alloc")]
 /// Decodes one SLIP frame: `END` bytes before and after are optional.
 ///
 /// Errors: [`Error::InvalidSlipEscape`] for `ESC` followed by anything but

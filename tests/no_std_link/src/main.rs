@@ -4,6 +4,7 @@
 #![no_std]
 #![no_main]
 
+use osc_serde::framing::{FrameDecoder, Framing, StreamDecoder};
 use osc_serde::{Deserialize, Serialize};
 
 /// What a sensor node sends.
@@ -65,7 +66,25 @@ fn run() -> i32 {
     if osc_serde::address::validate_address("/led").is_err() {
         return 8;
     }
-    0
+    // A command over a serial line: SLIP-framed into one buffer, the frame
+    // reassembled in another as the bytes arrive in two pieces.
+    let mut wire = [0u8; 64];
+    let Ok(n) = Framing::Slip.encode_to_slice(LED, &mut wire) else {
+        return 9;
+    };
+    let mut storage = [0u8; 64];
+    let mut decoder = FrameDecoder::with_storage(Some(Framing::Slip), &mut storage[..]);
+    let (first, second) = wire[..n].split_at(n / 2);
+    if !matches!(decoder.decode(&mut &first[..]), Ok(None)) {
+        return 10;
+    }
+    let Ok(Some(frame)) = decoder.decode(&mut &second[..]) else {
+        return 11;
+    };
+    match osc_serde::from_slice::<Led>(frame) {
+        Ok(led) if led == expected => 0,
+        _ => 12,
+    }
 }
 
 #[no_mangle]
