@@ -39,7 +39,7 @@ if ! command -v oscsend >/dev/null 2>&1 || ! command -v oscdump >/dev/null 2>&1;
     apt_install liblo-tools
 fi
 
-cargo build --examples --features interop
+cargo build --examples --features interop,tokio
 OSC_PYTHON="$(pwd)/$VENV/bin/python"
 export OSC_PYTHON
-exec cargo test --features interop --test tools --test 'interop_*' -- "$@"
+exec cargo test --features interop,tokio --test tools --test 'interop_*' -- "$@"

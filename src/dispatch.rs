@@ -14,6 +14,8 @@
 //! on loopback):
 //!
 //! ```
+//! # #[cfg(feature = "transport")]
+//! # fn main() -> osc_serde::Result<()> {
 //! use osc_serde::transport::{Server, UdpClient};
 //! use osc_serde::{Dispatcher, Message, Packet};
 //! use std::time::Duration;
@@ -35,7 +37,10 @@
 //!
 //! handle.stop()?;
 //! handle.join()?;
-//! # Ok::<(), osc_serde::Error>(())
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "transport"))]
+//! # fn main() {}
 //! ```
 //!
 //! Without a server, straight from bytes:

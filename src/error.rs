@@ -279,8 +279,11 @@ pub enum Error {
     /// handler's own error. The detail's text is the message.
     #[error("{0}")]
     Custom(Detail),
-    /// The caller's buffer given to [`to_slice`](crate::to_slice) is too
-    /// small for the message.
+    /// The caller's buffer given to [`to_slice`](crate::to_slice), or to
+    /// a framing function writing into a slice
+    /// ([`Framing::encode_to_slice`](crate::framing::Framing::encode_to_slice),
+    /// [`slip::decode_to_slice`](crate::framing::slip::decode_to_slice)), is
+    /// too small for the message.
     #[error("the {capacity}-byte buffer is too small for the message")]
     BufferTooSmall {
         /// The buffer's size.

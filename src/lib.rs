@@ -221,6 +221,8 @@ mod output;
 mod ser;
 mod special;
 mod timetag;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 #[cfg(feature = "transport")]
 pub mod transport;
 pub mod value;

@@ -1216,3 +1216,71 @@ mod never_panics {
         }
     }
 }
+
+/// A borrowing handler and an owned one see the same values, and fail on
+/// the same packets, whatever the bytes.
+mod borrowed_agrees_with_owned {
+    use std::sync::{Arc, Mutex};
+
+    use osc_serde::{Dispatcher, Message, Origin, Value};
+    use proptest::prelude::*;
+
+    type Seen = Arc<Mutex<Vec<(i32, u32, String)>>>;
+
+    /// Two dispatchers, one per way of mapping, logging what they saw.
+    fn pair() -> [(Dispatcher, Seen); 2] {
+        let borrowed = Seen::default();
+        let mut b = super::quiet();
+        let s = borrowed.clone();
+        b.map_ref("/*", move |(n, x, s2): (i32, f32, &str)| {
+            s.lock().unwrap().push((n, x.to_bits(), s2.to_owned()))
+        })
+        .unwrap();
+        let owned = Seen::default();
+        let mut o = super::quiet();
+        let s = owned.clone();
+        o.map("/*", move |(n, x, s2): (i32, f32, String)| {
+            s.lock().unwrap().push((n, x.to_bits(), s2))
+        })
+        .unwrap();
+        [(b, borrowed), (o, owned)]
+    }
+
+    fn run(bytes: &[u8]) {
+        let [(mut b, borrowed), (mut o, owned)] = pair();
+        b.dispatch(bytes, Origin::default(), &mut Vec::new());
+        o.dispatch(bytes, Origin::default(), &mut Vec::new());
+        assert_eq!(*borrowed.lock().unwrap(), *owned.lock().unwrap());
+        assert_eq!(b.error_count(), o.error_count());
+    }
+
+    proptest! {
+        #[test]
+        fn on_well_formed_messages(n in any::<i32>(), x in any::<f32>(), s in "\\PC{0,12}") {
+            let bytes = Message::new("/v").arg(n).arg(x).arg(s.as_str()).to_bytes().unwrap();
+            let [(mut b, borrowed), _] = pair();
+            b.dispatch(&bytes, Origin::default(), &mut Vec::new());
+            prop_assert_eq!(&*borrowed.lock().unwrap(), &[(n, x.to_bits(), s)]);
+            run(&bytes);
+        }
+
+        #[test]
+        fn on_other_arguments(args in prop::collection::vec(
+            prop_oneof![
+                any::<i32>().prop_map(Value::Int),
+                any::<f32>().prop_map(Value::Float),
+                any::<f64>().prop_map(Value::Double),
+                "[a-z]{0,5}".prop_map(Value::String),
+                Just(Value::Nil),
+            ],
+            0..5,
+        )) {
+            run(&Message::with_args("/v", args).to_bytes().unwrap());
+        }
+
+        #[test]
+        fn on_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..48)) {
+            run(&bytes);
+        }
+    }
+}

@@ -10,45 +10,11 @@
 mod interop_support;
 
 use std::net::UdpSocket;
-use std::process::Command;
 
-use interop_support::{our_dump, our_oscsend, python, without_time, Proc, WAIT};
+use interop_support::{our_dump, our_oscsend, run_python, start_python_server, without_time, WAIT};
 use osc_serde::dispatch::Context;
 use osc_serde::transport::Server;
 use osc_serde::{Bundle, Color, Dispatcher, Message, Midi, Packet, TimeTag, Value};
-
-/// Runs a Python snippet with `args` to completion, asserts success and
-/// returns its standard output.
-fn run_python(script: &str, args: &[&str]) -> String {
-    let out = Command::new(python())
-        .args(["-c", script])
-        .args(args)
-        .env("TZ", "UTC")
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "python failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8 output")
-}
-
-/// Starts a Python server snippet that prints its port on the first line.
-fn start_python_server(script: &str, args: &[&str]) -> (Proc, u16) {
-    let mut command = Command::new(python());
-    command
-        .args(["-u", "-c", script])
-        .args(args)
-        .env("TZ", "UTC");
-    let mut server = Proc::spawn(command);
-    let port = server
-        .line()
-        .parse()
-        .expect("the server prints its port first");
-    (server, port)
-}
 
 const UDP_CLIENT: &str = r#"
 import sys

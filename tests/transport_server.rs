@@ -543,3 +543,24 @@ fn a_packet_sink_gets_raw_datagrams_and_frames_and_replies() {
     assert_eq!(server.stats().errors, 1);
     assert_eq!(server.stats().packets, 2);
 }
+
+#[test]
+fn workers_can_run_any_packet_sink() {
+    let mut server = Server::new(Recorder::default()).unwrap();
+    // Each worker answers with the packet's length, as the loop's would.
+    server.set_workers(2, Recorder::default).unwrap();
+    let udp = server.bind_udp("127.0.0.1:0").unwrap();
+    let handle = server.spawn().unwrap();
+
+    let mut client = UdpClient::new(udp).unwrap();
+    for packet in [&b"a"[..], b"bb", b"ccc"] {
+        client.send_bytes(packet).unwrap();
+        let (reply, _) = client.recv_bytes_from(WAIT).unwrap().expect("a reply");
+        assert_eq!(reply, (packet.len() as u32).to_be_bytes());
+    }
+    handle.stop().unwrap();
+    let mut server = handle.join().unwrap();
+    // The loop's own sink got none of them: the workers took them all.
+    assert!(server.sink_mut().packets.is_empty());
+    assert_eq!(server.stats().packets, 3);
+}

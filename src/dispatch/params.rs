@@ -10,14 +10,8 @@
 //! checked against all of them at once. The family is found from the
 //! closure's own parameter type, so nothing needs spelling out at the call.
 //!
-//! Why there are two mapping methods rather than one: a single `map` that
-//! took both any `DeserializeOwned` type (your derived structs, with no
-//! extra code) and the borrowing families would have to choose between
-//! two impls for `&str`-holding types, which the trait solver cannot do on
-//! stable Rust (it ignores lifetimes when choosing, and `&'a str` looks
-//! owned to it). So [`map`](super::Dispatcher::map) takes owned types
-//! exactly as before, and [`map_ref`](super::Dispatcher::map_ref) takes
-//! the families below, which include the owned built-in types too.
+//! Why `map_ref` is a method of its own rather than part of `map`: see
+//! [`HandlerArgs`].
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;

@@ -320,3 +320,36 @@ pub fn our_oscsend(args: &[&str]) {
     let (code, _, err) = run_example("oscsend", args);
     assert_eq!(code, 0, "oscsend {args:?} failed: {err}");
 }
+
+/// Runs a Python snippet with `args` to completion, asserts success and
+/// returns its standard output.
+pub fn run_python(script: &str, args: &[&str]) -> String {
+    let out = Command::new(python())
+        .args(["-c", script])
+        .args(args)
+        .env("TZ", "UTC")
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "python failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// Starts a Python server snippet that prints its port on the first line.
+pub fn start_python_server(script: &str, args: &[&str]) -> (Proc, u16) {
+    let mut command = Command::new(python());
+    command
+        .args(["-u", "-c", script])
+        .args(args)
+        .env("TZ", "UTC");
+    let mut server = Proc::spawn(command);
+    let port = server
+        .line()
+        .parse()
+        .expect("the server prints its port first");
+    (server, port)
+}

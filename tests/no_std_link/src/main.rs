@@ -4,7 +4,6 @@
 #![no_std]
 #![no_main]
 
-use osc_serde::framing::{FrameDecoder, Framing, StreamDecoder};
 use osc_serde::{Deserialize, Serialize};
 
 /// What a sensor node sends.
@@ -66,25 +65,19 @@ fn run() -> i32 {
     if osc_serde::address::validate_address("/led").is_err() {
         return 8;
     }
-    // A command over a serial line: SLIP-framed into one buffer, the frame
-    // reassembled in another as the bytes arrive in two pieces.
-    let mut wire = [0u8; 64];
-    let Ok(n) = Framing::Slip.encode_to_slice(LED, &mut wire) else {
+    // The reading SLIP-framed for a serial line, and decoded back by the
+    // incremental decoder in a buffer of its own.
+    use osc_serde::framing::{FrameDecoder, Framing, StreamDecoder};
+    let mut wire = [0u8; 80];
+    let Ok(framed) = Framing::Slip.encode_to_slice(READING, &mut wire) else {
         return 9;
     };
-    let mut storage = [0u8; 64];
-    let mut decoder = FrameDecoder::with_storage(Some(Framing::Slip), &mut storage[..]);
-    let (first, second) = wire[..n].split_at(n / 2);
-    if !matches!(decoder.decode(&mut &first[..]), Ok(None)) {
-        return 10;
+    let mut decoder = FrameDecoder::with_storage(None, [0u8; 64]);
+    match decoder.decode(&mut &wire[..framed]) {
+        Ok(Some(frame)) if frame == READING => {}
+        _ => return 10,
     }
-    let Ok(Some(frame)) = decoder.decode(&mut &second[..]) else {
-        return 11;
-    };
-    match osc_serde::from_slice::<Led>(frame) {
-        Ok(led) if led == expected => 0,
-        _ => 12,
-    }
+    0
 }
 
 #[no_mangle]
