@@ -276,6 +276,7 @@ impl<'a> MessageRef<'a> {
 
     /// Deserializes the arguments into `T` (see the crate docs for the
     /// mapping); `&str` and `&[u8]` fields borrow from the packet.
+    #[inline]
     pub fn deserialize<T: Deserialize<'a>>(&self) -> Result<T> {
         self.check_type_tags()?;
         crate::de::from_parts(self.address, self.tags, self.data)
