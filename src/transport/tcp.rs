@@ -17,12 +17,18 @@ const CHUNK: usize = 64 * 1024;
 ///
 /// `send*` methods write each packet at once. For throughput,
 /// [`queue`](Self::queue) packets and [`flush`](Self::flush): one system
-/// call then carries many packets. Queued packets are never dropped
-/// silently: a failed flush keeps what was not written for the next one,
-/// and dropping the client flushes what is left (as `std::io::BufWriter`
-/// does, ignoring errors there: call [`close`](Self::close) or `flush` to
-/// see them; [`set_write_timeout`](Self::set_write_timeout) bounds how
-/// long either may block on a peer that does not read).
+/// call then carries many packets.
+///
+/// Queued packets are never dropped silently, as with `std::io::BufWriter`:
+/// a failed [`flush`](Self::flush) keeps what was not written for the next
+/// one (so when a `send*` fails in writing, its packet stays queued, and
+/// `flush` retries it; check [`queued`](Self::queued)), and dropping the
+/// client flushes what is left, ignoring errors there (call
+/// [`close`](Self::close) or `flush` to see them).
+/// [`set_write_timeout`](Self::set_write_timeout) bounds how long a write
+/// may block on a peer that does not read. At most 64 KiB and one packet
+/// wait: beyond that a new packet is refused with the error of writing the
+/// others.
 ///
 /// ```
 /// use std::net::TcpListener;
@@ -105,24 +111,35 @@ impl TcpClient {
 
     /// Frames and sends an already encoded packet.
     pub fn send_bytes(&mut self, packet: &[u8]) -> Result<()> {
+        self.make_room()?;
         self.framing.encode(packet, &mut self.out)?;
         self.flush()
     }
 
     fn send_encoded(&mut self, encode: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {
-        self.framing
-            .encode_with(&mut self.out, &mut self.scratch, encode)?;
+        self.enqueue(encode)?;
         self.flush()
     }
 
-    /// Queues the message encoding of `value` (see
-    /// [`send`](Self::send)) without writing it yet; writes once 64 KiB
-    /// are queued.
+    /// Queues the message encoding of `value` (see [`send`](Self::send))
+    /// without writing it yet. Once 64 KiB are queued, the next call writes
+    /// them first. As with `std::io::BufWriter::write`, `Ok` means the
+    /// packet is queued and an error that it is not (it did not encode, or
+    /// writing what was queued before failed).
     pub fn queue<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.enqueue(|out| crate::encode_into(out, value))
+    }
+
+    fn enqueue(&mut self, encode: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {
+        self.make_room()?;
         self.framing
-            .encode_with(&mut self.out, &mut self.scratch, |out| {
-                crate::encode_into(out, value)
-            })?;
+            .encode_with(&mut self.out, &mut self.scratch, encode)
+    }
+
+    /// Writes what is queued once it reaches 64 KiB, before more is
+    /// queued: what is queued stays bounded even while writes fail (the
+    /// error then refuses the new packet).
+    fn make_room(&mut self) -> Result<()> {
         if self.out.len() >= CHUNK {
             self.flush()?;
         }
