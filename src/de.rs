@@ -91,7 +91,9 @@ pub(crate) trait Exact<'de>: Sized {
     const TAG: u8;
     /// Reads the payload from argument data.
     fn read(data: &mut &'de [u8]) -> Result<Self>;
-    /// The value, if `value` has this tag.
+    /// The value, if `value` has this tag (read from owned `Value`s, so
+    /// unused without an allocator).
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
     fn pick(value: ValueRef<'de>) -> Option<Self>;
 }
 
