@@ -227,6 +227,8 @@ pub mod tokio;
 #[cfg(feature = "transport")]
 pub mod transport;
 pub mod value;
+#[cfg(feature = "alloc")]
+mod value_source;
 pub mod wire;
 
 #[cfg(feature = "alloc")]

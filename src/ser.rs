@@ -422,7 +422,7 @@ impl ser::Serializer for ByteProbe {
 
 #[cold]
 #[inline(never)]
-fn no_slash(address: &str) -> Error {
+pub(crate) fn no_slash(address: &str) -> Error {
     Error::InvalidAddress {
         reason: AddressProblem::NoLeadingSlash,
         address: Detail::new(address),
