@@ -13,6 +13,10 @@
 //! - `ours/packet_ref`: `PacketRef` (borrowed), every argument read;
 //! - `rosc/decode_udp`, `rosc/encode` (new `Vec` each time) and
 //!   `rosc/encode_into` (reused `Vec`).
+//!
+//! The group `message/owned` times the owned [`Message`]'s serde bridges,
+//! which rosc has no counterpart of: `decode_args` of the 3-argument
+//! message into an owned struct and `from_value` of that struct.
 
 use std::hint::black_box;
 
@@ -228,6 +232,33 @@ fn blob_1k(c: &mut Criterion) {
     g.finish();
 }
 
+/// The 3-argument message as an owned struct, for `decode_args`.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct FreqOwned {
+    hz: i32,
+    amp: f32,
+    wave: String,
+}
+
+fn owned_message(c: &mut Criterion) {
+    let msg = freq_message();
+    let typed = FreqOwned {
+        hz: 440,
+        amp: 0.5,
+        wave: "sine".into(),
+    };
+    assert_eq!(msg.decode_args::<FreqOwned>().unwrap(), typed);
+    assert_eq!(Message::from_value("/synth/1/freq", &typed).unwrap(), msg);
+    let mut g = c.benchmark_group("message/owned");
+    g.bench_function("decode_args", |b| {
+        b.iter(|| black_box(&msg).decode_args::<FreqOwned>().unwrap())
+    });
+    g.bench_function("from_value", |b| {
+        b.iter(|| Message::from_value("/synth/1/freq", black_box(&typed)).unwrap())
+    });
+    g.finish();
+}
+
 /// Sanity: the borrowed decode of the 3-argument message sees the values.
 fn check_borrowed() {
     let bytes = osc_serde::to_vec(&FREQ).unwrap();
@@ -248,6 +279,7 @@ fn all(c: &mut Criterion) {
     message(c);
     bundle_of_ten(c);
     blob_1k(c);
+    owned_message(c);
 }
 
 criterion_group!(benches, all);

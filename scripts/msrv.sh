@@ -3,7 +3,8 @@
 # with a real toolchain of that version: Debian bookworm's rustc-web and
 # cargo-web 1.85, installed by exact version into /usr/bin (rustup's
 # toolchain stays first on PATH). Builds the library with its default
-# features, with none, and with all, in a target directory of its own.
+# features, with none, alloc alone, std without the transport, and all, in
+# a target directory of its own.
 # Only the library: the dev-dependencies (tests, benches) need a newer Rust.
 #
 # Usage: scripts/msrv.sh
@@ -27,8 +28,12 @@ fi
 /usr/bin/cargo --version
 
 export RUSTC=/usr/bin/rustc CARGO_TARGET_DIR="$PWD/target/msrv"
-for features in "" --no-default-features --all-features; do
+# Default features; none (no_std, no allocator); alloc alone; std without
+# the transport; everything.
+for features in "" --no-default-features "--no-default-features --features alloc" \
+    "--no-default-features --features std,derive" --all-features; do
     echo "msrv.sh: cargo build --lib $features" >&2
+    # shellcheck disable=SC2086 # the flags are words
     /usr/bin/cargo build --locked --lib $features
 done
-echo "msrv.sh: the library builds with Rust 1.85 (default, no and all features)"
+echo "msrv.sh: the library builds with Rust 1.85 (every feature set above)"

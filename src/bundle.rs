@@ -6,6 +6,7 @@
 
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
+#[cfg(feature = "alloc")]
 use core::fmt;
 
 use crate::args::MAX_DEPTH;
@@ -45,6 +46,7 @@ pub enum Packet {
     Bundle(Bundle),
 }
 
+#[cfg(feature = "alloc")]
 /// A time-tagged group of packets, to be applied together.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Bundle {

@@ -1,9 +1,13 @@
-//! `serde::Deserializer` ← OSC message bytes, zero-copy.
+//! `serde::Deserializer` ← OSC message arguments, zero-copy.
 //!
-//! The deserializer walks the type tag string and the argument data with
-//! the shared [`ArgCursor`], checking each tag against what the target type
-//! asks for. `&str` and `&[u8]` are handed out borrowed from the input, so a
-//! struct of such fields is decoded without a single allocation.
+//! The deserializer walks the arguments through a [`Source`], checking each
+//! tag against what the target type asks for. Received bytes are read with
+//! the shared [`ArgCursor`]; the owned arguments of a
+//! [`Message`](crate::Message) with the cursor of `crate::value_source`,
+//! so that `Message::decode_args` needs no trip through bytes and both paths
+//! share every rule below. `&str` and `&[u8]` are handed out borrowed from
+//! the input, so a struct of such fields is decoded without a single
+//! allocation.
 //!
 //! See the crate documentation for the mapping of OSC tags to serde types.
 
@@ -28,9 +32,19 @@ pub(crate) fn from_parts<'de, T: Deserialize<'de>>(
     tags: &'de [u8],
     data: &'de [u8],
 ) -> Result<T> {
+    from_source(address, ArgCursor::new(tags, data))
+}
+
+/// Decodes the message with `address` and the arguments `source` yields
+/// into `T`. All arguments must be consumed.
+#[inline]
+pub(crate) fn from_source<'de, T: Deserialize<'de>, S: Source<'de>>(
+    address: &'de str,
+    source: S,
+) -> Result<T> {
     let mut de = Deserializer {
         address,
-        cursor: ArgCursor::new(tags, data),
+        cursor: source,
         top: true,
     };
     let value = T::deserialize(&mut de)?;
@@ -38,36 +52,163 @@ pub(crate) fn from_parts<'de, T: Deserialize<'de>>(
     Ok(value)
 }
 
+/// Where the deserializer reads arguments from: a position in a message's
+/// arguments, seen as the type tag string it has (or would have) on the
+/// wire. The tags are known to be valid and the nesting bounded.
+pub(crate) trait Source<'de> {
+    /// The next tag, without taking it: `]` at the end of an array, `None`
+    /// at the end of the message.
+    fn peek(&self) -> Option<u8>;
+    /// Takes the tag [`peek`](Source::peek) shows: `[` enters the array,
+    /// `]` leaves it, any other leaves its payload for
+    /// [`read_atom`](Source::read_atom).
+    fn bump(&mut self);
+    /// Reads the payload of the non-array `tag` just taken.
+    fn read_atom(&mut self, tag: u8) -> Result<ValueRef<'de>>;
+    /// Takes the next argument if it is exactly a `T`: the common case of a
+    /// field whose type matches what was sent, without going through
+    /// [`ValueRef`]. `None` leaves it for the general path.
+    fn exact<T: Exact<'de>>(&mut self) -> Option<Result<T>>;
+    /// Takes the next argument if it is an empty array.
+    fn take_empty_array(&mut self) -> bool;
+    /// Skips the next argument (a whole array at once); `false` at the end
+    /// of this level.
+    fn skip(&mut self) -> Result<bool>;
+    /// The position of the next argument among its siblings, for errors.
+    fn index(&self) -> usize;
+    /// Sets that position (arrays count their items from 0).
+    fn set_index(&mut self, index: usize);
+    /// The error for items left at this level that the target did not take.
+    fn too_many(&self) -> Error;
+    /// Errors unless every argument was taken.
+    fn finish(&self) -> Result<()>;
+}
+
+/// An argument type read by [`Source::exact`]: one OSC tag, read straight
+/// from the wire or picked from a [`ValueRef`].
+pub(crate) trait Exact<'de>: Sized {
+    /// The OSC tag.
+    const TAG: u8;
+    /// Reads the payload from argument data.
+    fn read(data: &mut &'de [u8]) -> Result<Self>;
+    /// The value, if `value` has this tag (read from owned `Value`s, so
+    /// unused without an allocator).
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+    fn pick(value: ValueRef<'de>) -> Option<Self>;
+}
+
+macro_rules! exact {
+    ($($ty:ty => $tag:literal, $read:path, $variant:ident;)*) => {$(
+        impl<'de> Exact<'de> for $ty {
+            const TAG: u8 = $tag;
+            #[inline(always)]
+            fn read(data: &mut &'de [u8]) -> Result<Self> {
+                $read(data)
+            }
+            #[inline(always)]
+            fn pick(value: ValueRef<'de>) -> Option<Self> {
+                match value {
+                    ValueRef::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+exact! {
+    i32 => b'i', wire::read_i32, Int;
+    f32 => b'f', wire::read_f32, Float;
+    f64 => b'd', wire::read_f64, Double;
+    &'de str => b's', wire::read_str, String;
+    &'de [u8] => b'b', wire::read_blob, Blob;
+}
+
+/// Received bytes: the tags and data of a checked message.
+impl<'de> Source<'de> for ArgCursor<'de> {
+    #[inline(always)]
+    fn peek(&self) -> Option<u8> {
+        ArgCursor::peek(self)
+    }
+
+    #[inline(always)]
+    fn bump(&mut self) {
+        ArgCursor::bump(self);
+    }
+
+    #[inline(always)]
+    fn read_atom(&mut self, tag: u8) -> Result<ValueRef<'de>> {
+        ArgCursor::read_atom(self, tag)
+    }
+
+    #[inline(always)]
+    fn exact<T: Exact<'de>>(&mut self) -> Option<Result<T>> {
+        if self.peek() != Some(T::TAG) {
+            return None;
+        }
+        self.bump();
+        let value = T::read(&mut self.data);
+        self.index += 1;
+        Some(value)
+    }
+
+    #[inline]
+    fn take_empty_array(&mut self) -> bool {
+        if !self.tags.starts_with(b"[]") {
+            return false;
+        }
+        self.tags = &self.tags[2..];
+        self.index += 1;
+        true
+    }
+
+    #[inline]
+    fn skip(&mut self) -> Result<bool> {
+        Ok(self.next_value()?.is_some())
+    }
+
+    #[inline(always)]
+    fn index(&self) -> usize {
+        self.index
+    }
+
+    #[inline(always)]
+    fn set_index(&mut self, index: usize) {
+        self.index = index;
+    }
+
+    fn too_many(&self) -> Error {
+        ArgCursor::too_many(self)
+    }
+
+    #[inline]
+    fn finish(&self) -> Result<()> {
+        ArgCursor::finish(self)
+    }
+}
+
 /// The deserializer over one message's arguments, made by
-/// [`from_slice`](crate::from_slice) and [`MessageRef::deserialize`].
-/// Private, as the serializer is (see there why).
-pub(crate) struct Deserializer<'de> {
+/// [`from_slice`](crate::from_slice), [`MessageRef::deserialize`] and
+/// [`Message::decode_args`](crate::Message::decode_args). Private, as the
+/// serializer is (see there why).
+pub(crate) struct Deserializer<'de, S> {
     address: &'de str,
-    cursor: ArgCursor<'de>,
+    cursor: S,
     /// True while the value being asked for is the message itself (its
     /// fields or items are then the arguments) rather than one argument.
     top: bool,
 }
 
-impl<'de> Deserializer<'de> {
+impl<'de, S: Source<'de>> Deserializer<'de, S> {
     #[inline]
     fn index(&self) -> usize {
-        self.cursor.index
+        self.cursor.index()
     }
 
-    /// Reads the next argument with `read` if its tag is exactly `tag`: the
-    /// common case of a field whose type matches what was sent, taken
-    /// without going through [`ValueRef`]. `None` leaves the argument for
-    /// the general path (widenings, error messages).
+    /// Counts the argument just read.
     #[inline]
-    fn exact<T>(&mut self, tag: u8, read: fn(&mut &'de [u8]) -> Result<T>) -> Option<Result<T>> {
-        if self.cursor.peek() != Some(tag) {
-            return None;
-        }
-        self.cursor.bump();
-        let value = read(&mut self.cursor.data);
-        self.cursor.index += 1;
-        Some(value)
+    fn advance(&mut self) {
+        self.cursor.set_index(self.cursor.index() + 1);
     }
 
     /// Takes the next argument's tag, or says that there is none.
@@ -94,7 +235,7 @@ impl<'de> Deserializer<'de> {
             return Err(self.mismatch(expected, tag));
         }
         let value = self.cursor.read_atom(tag)?;
-        self.cursor.index += 1;
+        self.advance();
         Ok(value)
     }
 
@@ -111,7 +252,7 @@ impl<'de> Deserializer<'de> {
     #[inline]
     fn fit<T: TryFrom<i64>>(&mut self, target: Expected) -> Result<T> {
         let index = self.index();
-        let v = match self.exact(b'i', wire::read_i32) {
+        let v = match self.cursor.exact::<i32>() {
             Some(v) => v?.into(),
             None => self.integer(target)?,
         };
@@ -166,7 +307,7 @@ impl<'de> Deserializer<'de> {
             // A blob is a sequence of bytes: `Vec<u8>` and other byte
             // sequences take it (the serializer writes them as blobs).
             let bytes = self.cursor.read_atom(tag)?;
-            self.cursor.index += 1;
+            self.advance();
             let ValueRef::Blob(bytes) = bytes else {
                 unreachable!("read_atom(b'b') reads a blob")
             };
@@ -175,8 +316,8 @@ impl<'de> Deserializer<'de> {
         if tag != b'[' {
             return Err(self.mismatch(Expected::Array, tag));
         }
-        let outer_index = self.cursor.index;
-        self.cursor.index = 0;
+        let outer_index = self.index();
+        self.cursor.set_index(0);
         let value = visitor.visit_seq(Items {
             de: self,
             remaining: len,
@@ -185,7 +326,7 @@ impl<'de> Deserializer<'de> {
             Some(b']') => self.cursor.bump(),
             _ => return Err(self.cursor.too_many()),
         }
-        self.cursor.index = outer_index + 1;
+        self.cursor.set_index(outer_index + 1);
         Ok(value)
     }
 
@@ -214,13 +355,13 @@ impl<'de> Deserializer<'de> {
 }
 
 /// The items of the message (top level) or of one OSC array.
-struct Items<'a, 'de> {
-    de: &'a mut Deserializer<'de>,
+struct Items<'a, 'de, S> {
+    de: &'a mut Deserializer<'de, S>,
     /// Items still expected by a fixed-size target (struct, tuple).
     remaining: Option<usize>,
 }
 
-impl<'de> de::SeqAccess<'de> for Items<'_, 'de> {
+impl<'de, S: Source<'de>> de::SeqAccess<'de> for Items<'_, 'de, S> {
     type Error = Error;
 
     #[inline]
@@ -306,12 +447,12 @@ impl<'de> de::MapAccess<'de> for SpecialMap<'de> {
 }
 
 /// The whole message as a map `{ address, args }`, for [`Message`](crate::Message).
-struct MessageMap<'a, 'de> {
-    de: &'a mut Deserializer<'de>,
+struct MessageMap<'a, 'de, S> {
+    de: &'a mut Deserializer<'de, S>,
     next: u8,
 }
 
-impl<'de> de::MapAccess<'de> for MessageMap<'_, 'de> {
+impl<'de, S: Source<'de>> de::MapAccess<'de> for MessageMap<'_, 'de, S> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
@@ -337,15 +478,15 @@ impl<'de> de::MapAccess<'de> for MessageMap<'_, 'de> {
 
 /// Chooses an enum variant by the message's address (top level) or by a
 /// string argument (a plain enum inside the arguments).
-struct Variant<'a, 'de> {
-    de: &'a mut Deserializer<'de>,
+struct Variant<'a, 'de, S> {
+    de: &'a mut Deserializer<'de, S>,
     name: &'de str,
     /// The variant's data are the arguments (top level); otherwise only
     /// unit variants are possible.
     message: bool,
 }
 
-impl<'a, 'de> de::EnumAccess<'de> for Variant<'a, 'de> {
+impl<'de, S: Source<'de>> de::EnumAccess<'de> for Variant<'_, 'de, S> {
     type Error = Error;
     type Variant = Self;
 
@@ -355,7 +496,7 @@ impl<'a, 'de> de::EnumAccess<'de> for Variant<'a, 'de> {
     }
 }
 
-impl<'de> de::VariantAccess<'de> for Variant<'_, 'de> {
+impl<'de, S: Source<'de>> de::VariantAccess<'de> for Variant<'_, 'de, S> {
     type Error = Error;
 
     fn unit_variant(self) -> Result<()> {
@@ -394,7 +535,7 @@ macro_rules! fit_int {
     )*};
 }
 
-impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
+impl<'de, S: Source<'de>> de::Deserializer<'de> for &mut Deserializer<'de, S> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -437,7 +578,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             b'F' => visitor.visit_bool(false),
             _ => Err(self.mismatch(Expected::Bool, tag)),
         }
-        .inspect(|_| self.cursor.index += 1)
+        .inspect(|_| self.advance())
     }
 
     fit_int! {
@@ -454,7 +595,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         // An `f` is handed over as read: widening it to f64 and back would
         // quiet a signalling NaN and change its bits.
-        if let Some(v) = self.exact(b'f', wire::read_f32) {
+        if let Some(v) = self.cursor.exact::<f32>() {
             return visitor.visit_f32(v?);
         }
         // A `d` is rounded to the nearest f32, as serde_json narrows numbers:
@@ -462,7 +603,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         // meant. Infinities and NaN stay what they are; a finite value
         // beyond f32's range is refused rather than made infinite.
         let index = self.index();
-        if let Some(v) = self.exact(b'd', wire::read_f64) {
+        if let Some(v) = self.cursor.exact::<f64>() {
             let v = v?;
             let narrowed = v as f32;
             if narrowed.is_infinite() && v.is_finite() {
@@ -475,7 +616,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if let Some(v) = self.exact(b'd', wire::read_f64) {
+        if let Some(v) = self.cursor.exact::<f64>() {
             return visitor.visit_f64(v?);
         }
         // `float` has already refused integers that f64 cannot hold exactly.
@@ -494,7 +635,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if let Some(s) = self.exact(b's', wire::read_str) {
+        if let Some(s) = self.cursor.exact::<&str>() {
             return visitor.visit_borrowed_str(s?);
         }
         let index = self.index();
@@ -509,16 +650,13 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if let Some(b) = self.exact(b'b', wire::read_blob) {
+        if let Some(b) = self.cursor.exact::<&[u8]>() {
             return visitor.visit_borrowed_bytes(b?);
         }
         let index = self.index();
         // An empty array is an empty byte sequence: that is how an empty
         // `&[u8]` or `Vec<u8>` is written (the blob needs a first byte).
-        if self.cursor.tags.starts_with(b"[]") {
-            self.cursor.bump();
-            self.cursor.bump();
-            self.cursor.index += 1;
+        if self.cursor.take_empty_array() {
             return visitor.visit_borrowed_bytes(&[]);
         }
         match self.scalar(Expected::Blob)? {
@@ -534,7 +672,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         if self.cursor.peek() == Some(b'N') {
             self.cursor.bump();
-            self.cursor.index += 1;
+            self.advance();
             return visitor.visit_none();
         }
         visitor.visit_some(self)
@@ -550,7 +688,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         if tag != b'N' {
             return Err(self.mismatch(Expected::Nil, tag));
         }
-        self.cursor.index += 1;
+        self.advance();
         visitor.visit_unit()
     }
 
@@ -564,7 +702,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             if tag != b'I' {
                 return Err(self.mismatch(Expected::Infinitum, tag));
             }
-            self.cursor.index += 1;
+            self.advance();
             return visitor.visit_unit();
         }
         if self.top {
@@ -674,12 +812,12 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         if self.top {
             self.top = false;
-            while self.cursor.next_value()?.is_some() {}
+            while self.cursor.skip()? {}
             return visitor.visit_unit();
         }
-        self.cursor
-            .next_value()?
-            .ok_or_else(|| Error::missing(self.index(), Expected::Argument))?;
+        if !self.cursor.skip()? {
+            return Err(Error::missing(self.index(), Expected::Argument));
+        }
         visitor.visit_unit()
     }
 

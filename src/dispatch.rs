@@ -120,8 +120,6 @@
 //! flood from one peer cannot displace what was accepted before it. The
 //! clock is injectable ([`Dispatcher::set_clock`], [`ManualClock`]).
 
-#![warn(missing_debug_implementations)]
-
 mod errors;
 mod handler;
 mod params;

@@ -259,6 +259,10 @@ pub enum Error {
     /// A server was run or spawned with no UDP socket and no TCP listener.
     #[error("the server has no socket or listener to serve")]
     NoSocket,
+    /// A server was asked to send from, or join a group on, a UDP socket
+    /// it does not have: no socket of it is bound at that address.
+    #[error("the server has no UDP socket bound at that address")]
+    NoUdpSocketAt,
     /// A TCP connection was idle longer than
     /// [`Limits::idle_timeout`](crate::transport::Limits::idle_timeout);
     /// the server closed it.
@@ -279,8 +283,11 @@ pub enum Error {
     /// handler's own error. The detail's text is the message.
     #[error("{0}")]
     Custom(Detail),
-    /// The caller's buffer given to [`to_slice`](crate::to_slice) is too
-    /// small for the message.
+    /// The caller's buffer given to [`to_slice`](crate::to_slice), or to
+    /// a framing function writing into a slice
+    /// ([`Framing::encode_to_slice`](crate::framing::Framing::encode_to_slice),
+    /// [`slip::decode_to_slice`](crate::framing::slip::decode_to_slice)), is
+    /// too small for the message.
     #[error("the {capacity}-byte buffer is too small for the message")]
     BufferTooSmall {
         /// The buffer's size.

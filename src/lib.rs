@@ -204,6 +204,7 @@
 #![cfg_attr(not(any(feature = "std", test)), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![warn(missing_debug_implementations)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -226,6 +227,8 @@ pub mod tokio;
 #[cfg(feature = "transport")]
 pub mod transport;
 pub mod value;
+#[cfg(feature = "alloc")]
+mod value_source;
 pub mod wire;
 
 #[cfg(feature = "alloc")]
@@ -308,7 +311,6 @@ pub fn to_slice_with_address<T: serde::Serialize + ?Sized>(
     Ok(output::Output::len(&out))
 }
 
-#[cfg(feature = "alloc")]
 /// Encodes a value named after an address (see the crate docs) as a message.
 ///
 /// ```
@@ -319,13 +321,13 @@ pub fn to_slice_with_address<T: serde::Serialize + ?Sized>(
 /// assert_eq!(osc_serde::to_vec(&Volume(1.0))?, b"/volume\0,f\0\0\x3f\x80\0\0");
 /// # Ok::<(), osc_serde::Error>(())
 /// ```
+#[cfg(feature = "alloc")]
 pub fn to_vec<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     ser::encode(&mut out, None, value)?;
     Ok(out)
 }
 
-#[cfg(feature = "alloc")]
 /// Encodes `value` as the arguments of a message to `address`.
 ///
 /// ```
@@ -333,6 +335,7 @@ pub fn to_vec<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
 /// assert_eq!(bytes, b"/pair\0\0\0,is\0\0\0\0\x01a\0\0\0");
 /// # Ok::<(), osc_serde::Error>(())
 /// ```
+#[cfg(feature = "alloc")]
 pub fn to_vec_with_address<T: serde::Serialize + ?Sized>(
     address: &str,
     value: &T,
@@ -342,7 +345,6 @@ pub fn to_vec_with_address<T: serde::Serialize + ?Sized>(
     Ok(out)
 }
 
-#[cfg(feature = "alloc")]
 /// Appends the message encoding of `value` to `out`. Reusing `out` (after
 /// `clear()`) encodes without allocating. On error `out` is unchanged.
 ///
@@ -359,12 +361,13 @@ pub fn to_vec_with_address<T: serde::Serialize + ?Sized>(
 /// }
 /// # Ok::<(), osc_serde::Error>(())
 /// ```
+#[cfg(feature = "alloc")]
 pub fn encode_into<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<()> {
     ser::encode(out, None, value)
 }
 
-#[cfg(feature = "alloc")]
 /// Appends a message to `address` with `value` as its arguments to `out`.
+#[cfg(feature = "alloc")]
 pub fn encode_into_with_address<T: serde::Serialize + ?Sized>(
     out: &mut Vec<u8>,
     address: &str,
@@ -391,6 +394,7 @@ pub fn to_writer<W: std::io::Write, T: serde::Serialize + ?Sized>(
 /// assert_eq!((n, s), (1, "a"));
 /// # Ok::<(), osc_serde::Error>(())
 /// ```
+#[inline]
 pub fn from_slice<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
     MessageRef::from_bytes(bytes)?.deserialize()
 }

@@ -141,9 +141,26 @@ impl Message {
     }
 
     /// Deserializes the arguments into `T`, as
-    /// [`from_slice`](crate::from_slice) would from the encoded message.
-    pub fn decode_args<T: de::DeserializeOwned>(&self) -> Result<T> {
-        MessageRef::from_bytes(&self.to_bytes()?)?.deserialize()
+    /// [`from_slice`](crate::from_slice) would from the encoded message:
+    /// the same values and the same errors (including those of encoding,
+    /// such as a NUL in a string), but read straight from the arguments.
+    /// `&str` and `&[u8]` fields borrow from the message.
+    ///
+    /// ```
+    /// use osc_serde::Message;
+    /// let m = Message::new("/pan").arg(3).arg(0.25f32).arg("left");
+    /// let (ch, pan, side): (u8, f64, &str) = m.decode_args()?;
+    /// assert_eq!((ch, pan, side), (3, 0.25, "left"));
+    /// // Too few arguments for the target: the same error `from_slice` gives.
+    /// assert!(m.decode_args::<(i32, f32, String, i32)>().is_err());
+    /// # Ok::<(), osc_serde::Error>(())
+    /// ```
+    pub fn decode_args<'a, T: Deserialize<'a>>(&'a self) -> Result<T> {
+        crate::value_source::check_message(&self.address, &self.args)?;
+        crate::de::from_source(
+            &self.address,
+            crate::value_source::ValueCursor::new(&self.args),
+        )
     }
 }
 
@@ -276,6 +293,7 @@ impl<'a> MessageRef<'a> {
 
     /// Deserializes the arguments into `T` (see the crate docs for the
     /// mapping); `&str` and `&[u8]` fields borrow from the packet.
+    #[inline]
     pub fn deserialize<T: Deserialize<'a>>(&self) -> Result<T> {
         self.check_type_tags()?;
         crate::de::from_parts(self.address, self.tags, self.data)

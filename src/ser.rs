@@ -194,7 +194,7 @@ impl<'o, O: Output> Serializer<'o, O> {
     }
 
     /// Writes one argument: its tag into the room, its payload at the end.
-    #[inline]
+    #[inline(always)]
     fn atom(&mut self, tag: u8, payload: &[u8]) -> Result<()> {
         if self.pending.is_some() {
             return Err(self.bad_special());
@@ -204,7 +204,7 @@ impl<'o, O: Output> Serializer<'o, O> {
     }
 
     /// Puts a type tag into the room, growing it first if it is full.
-    #[inline]
+    #[inline(always)]
     fn tag(&mut self, tag: u8) -> Result<()> {
         if self.next_tag == self.tag_limit {
             self.grow_room()?;
@@ -425,7 +425,7 @@ impl ser::Serializer for ByteProbe {
 
 #[cold]
 #[inline(never)]
-fn no_slash(address: &str) -> Error {
+pub(crate) fn no_slash(address: &str) -> Error {
     Error::InvalidAddress {
         reason: AddressProblem::NoLeadingSlash,
         address: Detail::new(address),

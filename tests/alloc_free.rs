@@ -218,3 +218,37 @@ fn assert_reuse_does_not_allocate(
     result.unwrap();
     assert_eq!(buf, expected, "{what}");
 }
+
+/// Stream framing with caller buffers: the slice encoders, the one-shot
+/// SLIP decoder and the incremental decoder over caller storage (what a
+/// firmware without an allocator uses) allocate nothing.
+#[test]
+fn framing_into_caller_buffers_does_not_allocate() {
+    use osc_serde::framing::{slip, FrameDecoder, Framing, StreamDecoder};
+
+    let packet = osc_serde::to_vec_with_address("/a", &(1, "x\u{c0}")).unwrap();
+    for framing in [Framing::Length, Framing::Slip] {
+        let mut wire = [0u8; 64];
+        let mut storage = [0u8; 32];
+        let (n, frames) = allocations(|| {
+            let mut at = 0;
+            for _ in 0..2 {
+                at += framing.encode_to_slice(&packet, &mut wire[at..])?;
+            }
+            let mut decoder = FrameDecoder::with_storage(None, &mut storage[..]);
+            let mut input = &wire[..at];
+            let mut frames = 0;
+            while let Some(frame) = decoder.decode(&mut input)? {
+                frames += usize::from(frame == &packet[..]);
+            }
+            Ok::<_, osc_serde::Error>(frames)
+        });
+        assert_eq!(n, 0, "{framing:?} framing into caller buffers allocated");
+        assert_eq!(frames.unwrap(), 2, "{framing:?}");
+    }
+    let frame = slip::encode(&packet);
+    let mut out = [0u8; 32];
+    let (n, len) = allocations(|| slip::decode_to_slice(&frame, &mut out));
+    assert_eq!(n, 0, "slip::decode_to_slice allocated");
+    assert_eq!(out[..len.unwrap()], packet[..]);
+}

@@ -2,7 +2,8 @@
 //! `tokio`): python-osc's clients (blocking and asyncio) and liblo's
 //! `oscsend` against our async server, and our async clients against
 //! python-osc's servers (`AsyncIOOSCUDPServer`, `AsyncOSCTCPServer` with
-//! its replies, the blocking TCP server), over UDP and both TCP framings.
+//! its replies, the blocking TCP server) and liblo's `oscdump`, over UDP
+//! and both TCP framings.
 //! Each test asserts the exact values seen on the far side.
 //!
 //! Needs `OSC_PYTHON` pointing at a Python with python-osc and liblo-tools
@@ -14,7 +15,9 @@ mod interop_support;
 use std::process::Command;
 use std::time::Duration;
 
-use interop_support::{free_port, liblo, run_python, start_python_server, WAIT};
+use interop_support::{
+    free_port, liblo, liblo_dump, run_python, start_python_server, without_time, WAIT,
+};
 use osc_serde::dispatch::Context;
 use osc_serde::framing::Framing;
 use osc_serde::tokio::{Server, TcpClient, UdpClient};
@@ -30,8 +33,9 @@ struct Note<'a> {
     wave: &'a str,
 }
 
-/// Sends what python-osc is to see ([`TO_PYTHON`]) with either client.
-macro_rules! send_to_python {
+/// Sends the sample python-osc ([`TO_PYTHON`]) and liblo ([`TO_LIBLO`])
+/// are to see, with either client.
+macro_rules! send_sample {
     ($client:expr) => {
         $client
             .send(&Note {
@@ -207,7 +211,7 @@ async fn our_async_tcp_client_talks_both_ways_with_python_asyncio_tcp_server() {
             Packet::Message(Message::new("/pong").arg(42)),
             "mode {mode}"
         );
-        send_to_python!(client);
+        send_sample!(client);
         let lines = python_lines(server).await;
         assert_eq!(lines, TO_PYTHON, "mode {mode}");
         client.close().await.unwrap();
@@ -267,7 +271,7 @@ fn to_python_bundle() -> Bundle {
 async fn our_async_udp_client_to_python_asyncio_server() {
     let (server, port) = start_python_server(ASYNCIO_SERVER, &[&TO_PYTHON.len().to_string()]);
     let mut client = UdpClient::new(("127.0.0.1", port)).await.unwrap();
-    send_to_python!(client);
+    send_sample!(client);
     let lines = python_lines(server).await;
     assert_eq!(lines, TO_PYTHON);
 }
@@ -294,7 +298,7 @@ async fn our_async_tcp_client_in_both_framings_to_python_tcp_server() {
         let mut client = TcpClient::connect_with(("127.0.0.1", port), framing)
             .await
             .unwrap();
-        send_to_python!(client);
+        send_sample!(client);
         client.close().await.unwrap();
         let lines = python_lines(server).await;
         assert_eq!(lines, TO_PYTHON, "mode {mode}");
@@ -336,4 +340,55 @@ async fn liblo_oscsend_to_our_async_server_over_udp_and_tcp() {
     assert!(timeout(Duration::from_millis(100), seen.recv())
         .await
         .is_err());
+}
+
+/// What liblo's `oscdump` prints (without the receipt time) for what our
+/// async clients send ([`TO_PYTHON`]).
+const TO_LIBLO: &[&str] = &[
+    "/note ifs 60 0.500000 \"sine\"",
+    "/args isd 1 \"two\" 3.000000",
+    "/in/bundle T #T",
+    "/also/in/bundle ",
+];
+
+/// The next lines liblo's `oscdump` printed for [`TO_LIBLO`], without the
+/// receipt time, and the dump back.
+async fn liblo_lines(mut dump: interop_support::Proc) -> (Vec<String>, interop_support::Proc) {
+    tokio::task::spawn_blocking(move || {
+        let lines = dump.lines(TO_LIBLO.len());
+        (
+            lines.iter().map(|l| without_time(l).to_owned()).collect(),
+            dump,
+        )
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_async_udp_client_to_liblo_oscdump() {
+    let (dump, port) = tokio::task::spawn_blocking(|| liblo_dump(false))
+        .await
+        .unwrap();
+    let mut client = UdpClient::new(("127.0.0.1", port)).await.unwrap();
+    send_sample!(client);
+    let (lines, _dump) = liblo_lines(dump).await;
+    assert_eq!(lines, TO_LIBLO);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_async_tcp_client_in_both_framings_to_liblo_tcp_oscdump() {
+    let (mut dump, port) = tokio::task::spawn_blocking(|| liblo_dump(true))
+        .await
+        .unwrap();
+    for framing in [Framing::Length, Framing::Slip] {
+        let mut client = TcpClient::connect_with(("127.0.0.1", port), framing)
+            .await
+            .unwrap();
+        send_sample!(client);
+        client.close().await.unwrap();
+        let lines;
+        (lines, dump) = liblo_lines(dump).await;
+        assert_eq!(lines, TO_LIBLO, "{framing:?}");
+    }
 }

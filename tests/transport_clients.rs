@@ -10,6 +10,9 @@ use osc_serde::framing::Framing;
 use osc_serde::transport::{Server, TcpClient, UdpClient};
 use osc_serde::{Dispatcher, Message, Packet};
 
+mod common;
+use common::read_messages;
+
 const WAIT: Duration = Duration::from_secs(10);
 
 fn pair(framing: Framing) -> (TcpClient, TcpStream) {
@@ -252,25 +255,6 @@ fn tcp_recv_takes_the_longest_timeout() {
     assert_eq!(packet, Packet::Message(Message::new("/u")));
 }
 
-/// Reads frames until EOF and returns the messages.
-fn read_messages(mut peer: TcpStream, framing: Framing) -> Vec<Message> {
-    use osc_serde::framing::StreamDecoder;
-    let mut decoder = framing.decoder(1 << 20);
-    let mut messages = Vec::new();
-    let mut buf = vec![0; 64 * 1024];
-    loop {
-        let n = peer.read(&mut buf).unwrap();
-        if n == 0 {
-            assert_eq!(decoder.buffered(), 0, "the stream ends inside a frame");
-            return messages;
-        }
-        let mut input = &buf[..n];
-        while let Some(frame) = decoder.decode(&mut input).unwrap() {
-            messages.push(Message::from_bytes(frame).unwrap());
-        }
-    }
-}
-
 #[test]
 fn tcp_drop_flushes_what_is_queued() {
     for framing in [Framing::Length, Framing::Slip] {
@@ -305,7 +289,8 @@ fn tcp_failed_flush_keeps_unwritten_bytes_for_the_next() {
     let filler = "x".repeat(1000);
     let mut sent: i32 = 0;
     let error = loop {
-        // `queue` flushes by itself every 64 KiB.
+        // `queue` writes by itself every 64 KiB; an error refuses the
+        // packet.
         match client.queue(&Message::new("/n").arg(sent).arg(filler.as_str())) {
             Ok(()) => sent += 1,
             Err(e) => break e,
@@ -325,9 +310,19 @@ fn tcp_failed_flush_keeps_unwritten_bytes_for_the_next() {
         ),
         other => panic!("{other}"),
     }
-    // The packet whose queueing flushed was queued before the flush.
-    sent += 1;
     assert!(client.queued() > 0);
+    // While the peer still does not read, new packets are refused (or,
+    // when the kernel makes room, taken) but never pile up.
+    let bound = 64 * 1024 + 2 * 1024;
+    for _ in 0..50 {
+        if client
+            .queue(&Message::new("/n").arg(sent).arg(filler.as_str()))
+            .is_ok()
+        {
+            sent += 1;
+        }
+        assert!(client.queued() <= bound, "{} queued", client.queued());
+    }
 
     let reader = std::thread::spawn(move || read_messages(peer, Framing::Length));
     client.set_write_timeout(None).unwrap();

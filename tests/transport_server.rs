@@ -564,3 +564,23 @@ fn workers_can_run_any_packet_sink() {
     assert!(server.sink_mut().packets.is_empty());
     assert_eq!(server.stats().packets, 3);
 }
+
+#[test]
+fn sending_from_a_socket_the_server_lacks_is_named() {
+    let mut server = Server::new(Dispatcher::new()).unwrap();
+    let bound = server.bind_udp("127.0.0.1:0").unwrap();
+    let elsewhere: SocketAddr = "127.0.0.1:9".parse().unwrap();
+    let packet = Message::new("/x").to_bytes().unwrap();
+    assert!(matches!(
+        server.send_to(elsewhere, bound, &packet),
+        Err(osc_serde::Error::NoUdpSocketAt)
+    ));
+    assert!(matches!(
+        server.join_multicast_v4(
+            elsewhere,
+            "239.255.42.99".parse().unwrap(),
+            "127.0.0.1".parse().unwrap()
+        ),
+        Err(osc_serde::Error::NoUdpSocketAt)
+    ));
+}

@@ -19,6 +19,7 @@
 //! # Ok::<(), osc_serde::Error>(())
 //! ```
 
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
 use super::storage::{FrameBuf, FrameStorage};
@@ -37,6 +38,7 @@ fn prefix(len: usize) -> Result<[u8; PREFIX_LEN]> {
 
 /// Appends `packet` with its length prefix to `out`. Fails with
 /// [`Error::FrameTooLarge`] only for a packet over `i32::MAX` bytes.
+#[cfg(feature = "alloc")]
 pub fn encode_into(packet: &[u8], out: &mut Vec<u8>) -> Result<()> {
     let prefix = prefix(packet.len())?;
     out.reserve(PREFIX_LEN + packet.len());
@@ -47,15 +49,14 @@ pub fn encode_into(packet: &[u8], out: &mut Vec<u8>) -> Result<()> {
 
 /// Writes `packet` with its length prefix at the start of `out` and
 /// returns the frame's length. When `out` is too short nothing is written
-/// and the error is [`Error::FrameTooLarge`] with the frame's length as
-/// `size` and the buffer's as `max`.
+/// and the error is [`Error::BufferTooSmall`].
 pub fn encode_to_slice(packet: &[u8], out: &mut [u8]) -> Result<usize> {
     let prefix = prefix(packet.len())?;
     let len = PREFIX_LEN + packet.len();
-    let max = out.len();
+    let capacity = out.len();
     let out = out
         .get_mut(..len)
-        .ok_or_else(|| Error::frame_too_large(len, max))?;
+        .ok_or_else(|| super::buffer_too_small(capacity))?;
     out[..PREFIX_LEN].copy_from_slice(&prefix);
     out[PREFIX_LEN..].copy_from_slice(packet);
     Ok(len)
@@ -64,6 +65,7 @@ pub fn encode_to_slice(packet: &[u8], out: &mut [u8]) -> Result<usize> {
 /// Appends to `out` a frame whose packet `write` appends, with no
 /// intermediate buffer: the prefix is filled in once the size is known.
 /// On error `out` is unchanged.
+#[cfg(feature = "alloc")]
 pub(crate) fn encode_with(
     out: &mut Vec<u8>,
     write: impl FnOnce(&mut Vec<u8>) -> Result<()>,

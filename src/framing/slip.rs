@@ -27,6 +27,7 @@
 //! # Ok::<(), osc_serde::Error>(())
 //! ```
 
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
 use super::storage::{FrameBuf, FrameStorage};
@@ -109,6 +110,7 @@ fn escape(packet: &[u8], mut put: impl FnMut(&[u8])) {
 }
 
 /// Returns `packet` as a double-END SLIP frame.
+#[cfg(feature = "alloc")]
 pub fn encode(packet: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     encode_into(packet, &mut out);
@@ -122,6 +124,7 @@ pub fn encode(packet: &[u8]) -> Vec<u8> {
 /// osc_serde::framing::slip::encode_into(b"\xdb", &mut out);
 /// assert_eq!(out, b"\xc0\xdb\xdd\xc0");
 /// ```
+#[cfg(feature = "alloc")]
 pub fn encode_into(packet: &[u8], out: &mut Vec<u8>) {
     out.reserve(packet.len() + 2);
     escape(packet, |bytes| out.extend_from_slice(bytes));
@@ -129,8 +132,7 @@ pub fn encode_into(packet: &[u8], out: &mut Vec<u8>) {
 
 /// Writes `packet` as a double-END SLIP frame at the start of `out` and
 /// returns the frame's length ([`encoded_len`]). When `out` is too short
-/// nothing is written and the error is [`Error::FrameTooLarge`] with the
-/// frame's length as `size` and the buffer's as `max`.
+/// nothing is written and the error is [`Error::BufferTooSmall`].
 ///
 /// ```
 /// use osc_serde::{framing::slip, Error};
@@ -140,7 +142,7 @@ pub fn encode_into(packet: &[u8], out: &mut Vec<u8>) {
 /// assert_eq!(&buf[..5], b"\xc0a\xdb\xdc\xc0");
 /// assert!(matches!(
 ///     slip::encode_to_slice(b"abcde", &mut buf),
-///     Err(Error::FrameTooLarge { size: 7, max: 6 })
+///     Err(Error::BufferTooSmall { capacity: 6 })
 /// ));
 /// # Ok::<(), osc_serde::Error>(())
 /// ```
@@ -152,7 +154,7 @@ pub fn encode_to_slice(packet: &[u8], out: &mut [u8]) -> Result<usize> {
     if out.len() < worst {
         let len = encoded_len(packet);
         if len > out.len() {
-            return Err(Error::frame_too_large(len, out.len()));
+            return Err(super::buffer_too_small(out.len()));
         }
     }
     let mut at = 0;
@@ -176,6 +178,7 @@ pub fn encode_to_slice(packet: &[u8], out: &mut [u8]) -> Result<usize> {
 /// assert!(matches!(slip::decode(b"\xdb\x00"), Err(Error::InvalidSlipEscape(0x00))));
 /// # Ok::<(), osc_serde::Error>(())
 /// ```
+#[cfg(feature = "alloc")]
 pub fn decode(frame: &[u8]) -> Result<Vec<u8>> {
     let (mut bytes, len) = decode_whole(frame, Vec::new(), usize::MAX)?;
     bytes.truncate(len);
@@ -184,9 +187,14 @@ pub fn decode(frame: &[u8]) -> Result<Vec<u8>> {
 
 /// Decodes one SLIP frame, like [`decode`], into the start of `out` and
 /// returns the packet's length. A packet longer than `out` is
-/// [`Error::FrameTooLarge`].
+/// [`Error::BufferTooSmall`].
 pub fn decode_to_slice(frame: &[u8], out: &mut [u8]) -> Result<usize> {
-    decode_whole(frame, out, usize::MAX).map(|(_, len)| len)
+    let capacity = out.len();
+    match decode_whole(frame, out, usize::MAX) {
+        Ok((_, len)) => Ok(len),
+        Err(Error::FrameTooLarge { .. }) => Err(super::buffer_too_small(capacity)),
+        Err(other) => Err(other),
+    }
 }
 
 /// Decodes a whole frame into `storage` (at most `max` bytes); returns the

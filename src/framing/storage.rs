@@ -3,6 +3,7 @@
 //! (`&mut [u8]`, `[u8; N]`) whose length is the bound, so the decoders run
 //! without an allocator.
 
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
 use crate::{Error, Result};
@@ -28,6 +29,7 @@ pub trait FrameStorage {
     fn bytes(&self, len: usize) -> &[u8];
 }
 
+#[cfg(feature = "alloc")]
 impl FrameStorage for Vec<u8> {
     /// Unbounded: a decoder over a `Vec` takes its bound from the maximum
     /// frame size it is built with.

@@ -320,9 +320,7 @@ impl Server {
             .iter()
             .find(|s| s.local_addr().ok() == Some(local))
             .map(|s| &**s)
-            .ok_or_else(|| {
-                io::Error::new(io::ErrorKind::NotFound, "no UDP socket bound there").into()
-            })
+            .ok_or(Error::NoUdpSocketAt)
     }
 
     /// Joins the IPv4 multicast `group` on `interface` with the UDP socket
@@ -411,13 +409,15 @@ impl Server {
         }
         stop.send_replace(true);
         while tasks.join_next().await.is_some() {}
-        // The tasks are gone, and their clones of `shared` with them.
-        let shared = Arc::into_inner(shared)
-            .ok_or_else(|| Error::Custom("a server task outlived the server".into()))?;
-        Ok(shared
+        // An async handler's task may still hold `shared` for a moment:
+        // take the dispatcher out rather than unwrapping the `Arc`, and
+        // the routes with it, so that late replies go nowhere.
+        shared.routes_lock().clear();
+        let mut dispatcher = shared
             .dispatcher
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner))
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Ok(std::mem::take(&mut *dispatcher))
     }
 
     /// Runs the server on a new task of the current runtime.

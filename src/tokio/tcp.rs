@@ -10,10 +10,10 @@ use tokio::net::{TcpStream, ToSocketAddrs};
 use tokio::time::timeout;
 
 use crate::framing::{FrameDecoder, Framing, StreamDecoder, DEFAULT_MAX_FRAME};
+use crate::transport::OutQueue;
 use crate::{Packet, Result};
 
-/// Size of the read buffer, and the queued-output size at which
-/// [`TcpClient::queue`] writes on its own.
+/// Size of the read buffer.
 const CHUNK: usize = 64 * 1024;
 
 /// An async TCP client sending and receiving framed OSC packets: the
@@ -23,6 +23,25 @@ const CHUNK: usize = 64 * 1024;
 /// `send*` methods write each packet at once. For throughput,
 /// [`queue`](Self::queue) packets and [`flush`](Self::flush): one write
 /// then carries many packets.
+///
+/// Queued packets are kept as the blocking client keeps them (one
+/// mechanism serves both): `queue` returning `Ok` means the packet is
+/// queued, an error that it is not; a failed or cancelled
+/// [`flush`](Self::flush) keeps what was not written, the unwritten end of
+/// a partly written frame included, and the next one sends it in order (so
+/// when a `send*` fails or is cancelled in writing, its packet stays
+/// queued: check [`queued`](Self::queued)). At most 64 KiB and one packet
+/// wait: beyond that a new packet waits until they are written, and is
+/// refused with the error if writing them fails. A peer that does not
+/// read makes writes wait without end: bound them with
+/// [`tokio::time::timeout`] (a `queue` or `send*` cut short before its
+/// packet was queued has queued nothing).
+///
+/// Dropping the client cannot wait for a write, as the blocking client's
+/// drop does: it writes what the socket takes at once without waiting
+/// (`try_write`) and discards the rest, which may end the stream inside a
+/// frame. Call [`close`](Self::close), or `flush`, to send everything and
+/// see the errors.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -47,8 +66,7 @@ pub struct TcpClient {
     stream: TcpStream,
     framing: Framing,
     decoder: FrameDecoder<Vec<u8>>,
-    out: Vec<u8>,
-    scratch: Vec<u8>,
+    out: OutQueue,
     read_buf: Box<[u8]>,
     /// Bytes of `read_buf` not yet fed to the decoder.
     read_start: usize,
@@ -73,8 +91,7 @@ impl TcpClient {
             stream,
             framing,
             decoder: framing.decoder(DEFAULT_MAX_FRAME),
-            out: Vec::with_capacity(256),
-            scratch: Vec::new(),
+            out: OutQueue::default(),
             read_buf: vec![0; CHUNK].into_boxed_slice(),
             read_start: 0,
             read_end: 0,
@@ -108,7 +125,8 @@ impl TcpClient {
 
     /// Frames and sends an already encoded packet.
     pub async fn send_bytes(&mut self, packet: &[u8]) -> Result<()> {
-        self.framing.encode(packet, &mut self.out)?;
+        self.make_room().await?;
+        self.out.push_bytes(self.framing, packet)?;
         self.flush().await
     }
 
@@ -116,32 +134,45 @@ impl TcpClient {
         &mut self,
         encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
     ) -> Result<()> {
-        self.framing
-            .encode_with(&mut self.out, &mut self.scratch, encode)?;
+        self.enqueue(encode).await?;
         self.flush().await
     }
 
     /// Queues the message encoding of `value` (see [`send`](Self::send))
-    /// without writing it yet; writes once 64 KiB are queued.
+    /// without writing it yet. Once 64 KiB are queued, the next call writes
+    /// them first. `Ok` means the packet is queued, an error that it is
+    /// not (it did not encode, or writing what was queued before failed);
+    /// cancelled, it has queued nothing.
     pub async fn queue<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.framing
-            .encode_with(&mut self.out, &mut self.scratch, |out| {
-                crate::encode_into(out, value)
-            })?;
-        if self.out.len() >= CHUNK {
+        self.enqueue(|out| crate::encode_into(out, value)).await
+    }
+
+    async fn enqueue(&mut self, encode: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {
+        self.make_room().await?;
+        // No await from here on: a cancelled call has queued nothing.
+        self.out.push(self.framing, encode)
+    }
+
+    /// Writes what is queued once it reaches 64 KiB, before more is
+    /// queued: what is queued stays bounded even while writes fail or wait.
+    async fn make_room(&mut self) -> Result<()> {
+        if self.out.is_full() {
             self.flush().await?;
         }
         Ok(())
     }
 
     /// Writes everything queued. On error what was not written stays
-    /// queued, so a later `flush` (or `send*`) sends it in order; likewise
-    /// when the future is dropped before it completes (cancel safe).
+    /// queued, whole frames and the unwritten end of a partly written one,
+    /// so a later `flush` (or `send*`) sends it in order; likewise when the
+    /// future is dropped before it completes (cancel safe: each write that
+    /// completed is accounted for at once, and one cut short wrote
+    /// nothing).
     pub async fn flush(&mut self) -> Result<()> {
         while !self.out.is_empty() {
-            match self.stream.write(&self.out).await? {
+            match self.stream.write(self.out.pending()).await? {
                 0 => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
-                n => drop(self.out.drain(..n)),
+                n => self.out.consume(n),
             }
         }
         Ok(())
@@ -209,10 +240,26 @@ impl TcpClient {
 
     /// Flushes queued packets and closes the connection.
     pub async fn close(mut self) -> Result<()> {
-        self.flush().await?;
+        let flushed = self.flush().await;
+        // Reported here: dropping `self` must not write it.
+        self.out.clear();
+        flushed?;
         match self.stream.shutdown().await {
             Err(e) if e.kind() != io::ErrorKind::NotConnected => Err(e.into()),
             _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for TcpClient {
+    /// Writes what the socket takes at once, without waiting (a drop
+    /// cannot await); the rest is discarded.
+    fn drop(&mut self) {
+        while !self.out.is_empty() {
+            match self.stream.try_write(self.out.pending()) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => self.out.consume(n),
+            }
         }
     }
 }

@@ -1,28 +1,34 @@
 //! Blocking TCP client with OSC 1.0 (length prefix) or OSC 1.1 (SLIP)
 //! framing (python-osc's `TCPClient`).
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use super::is_timeout;
+use super::OutQueue;
 use crate::framing::{FrameDecoder, Framing, StreamDecoder, DEFAULT_MAX_FRAME};
 use crate::{Packet, Result};
 
-/// Size of the read buffer, and the queued-output size at which
-/// [`TcpClient::queue`] flushes on its own.
+/// Size of the read buffer.
 const CHUNK: usize = 64 * 1024;
 
 /// A TCP client sending and receiving framed OSC packets.
 ///
 /// `send*` methods write each packet at once. For throughput,
 /// [`queue`](Self::queue) packets and [`flush`](Self::flush): one system
-/// call then carries many packets. Queued packets are never dropped
-/// silently: a failed flush keeps what was not written for the next one,
-/// and dropping the client flushes what is left (as `std::io::BufWriter`
-/// does, ignoring errors there: call [`close`](Self::close) or `flush` to
-/// see them; [`set_write_timeout`](Self::set_write_timeout) bounds how
-/// long either may block on a peer that does not read).
+/// call then carries many packets.
+///
+/// Queued packets are never dropped silently, as with `std::io::BufWriter`:
+/// a failed [`flush`](Self::flush) keeps what was not written for the next
+/// one (so when a `send*` fails in writing, its packet stays queued, and
+/// `flush` retries it; check [`queued`](Self::queued)), and dropping the
+/// client flushes what is left, ignoring errors there (call
+/// [`close`](Self::close) or `flush` to see them).
+/// [`set_write_timeout`](Self::set_write_timeout) bounds how long a write
+/// may block on a peer that does not read. At most 64 KiB and one packet
+/// wait: beyond that a new packet is refused with the error of writing the
+/// others.
 ///
 /// ```
 /// use std::net::TcpListener;
@@ -50,8 +56,7 @@ pub struct TcpClient {
     stream: TcpStream,
     framing: Framing,
     decoder: FrameDecoder<Vec<u8>>,
-    out: Vec<u8>,
-    scratch: Vec<u8>,
+    out: OutQueue,
     read_buf: Box<[u8]>,
     read_start: usize,
     read_end: usize,
@@ -75,8 +80,7 @@ impl TcpClient {
             stream,
             framing,
             decoder: framing.decoder(DEFAULT_MAX_FRAME),
-            out: Vec::with_capacity(256),
-            scratch: Vec::new(),
+            out: OutQueue::default(),
             read_buf: vec![0; CHUNK].into_boxed_slice(),
             read_start: 0,
             read_end: 0,
@@ -105,25 +109,35 @@ impl TcpClient {
 
     /// Frames and sends an already encoded packet.
     pub fn send_bytes(&mut self, packet: &[u8]) -> Result<()> {
-        self.framing.encode(packet, &mut self.out)?;
+        self.make_room()?;
+        self.out.push_bytes(self.framing, packet)?;
         self.flush()
     }
 
     fn send_encoded(&mut self, encode: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {
-        self.framing
-            .encode_with(&mut self.out, &mut self.scratch, encode)?;
+        self.enqueue(encode)?;
         self.flush()
     }
 
-    /// Queues the message encoding of `value` (see
-    /// [`send`](Self::send)) without writing it yet; writes once 64 KiB
-    /// are queued.
+    /// Queues the message encoding of `value` (see [`send`](Self::send))
+    /// without writing it yet. Once 64 KiB are queued, the next call writes
+    /// them first. As with `std::io::BufWriter::write`, `Ok` means the
+    /// packet is queued and an error that it is not (it did not encode, or
+    /// writing what was queued before failed).
     pub fn queue<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.framing
-            .encode_with(&mut self.out, &mut self.scratch, |out| {
-                crate::encode_into(out, value)
-            })?;
-        if self.out.len() >= CHUNK {
+        self.enqueue(|out| crate::encode_into(out, value))
+    }
+
+    fn enqueue(&mut self, encode: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {
+        self.make_room()?;
+        self.out.push(self.framing, encode)
+    }
+
+    /// Writes what is queued once it reaches 64 KiB, before more is
+    /// queued: what is queued stays bounded even while writes fail (the
+    /// error then refuses the new packet).
+    fn make_room(&mut self) -> Result<()> {
+        if self.out.is_full() {
             self.flush()?;
         }
         Ok(())
@@ -133,20 +147,7 @@ impl TcpClient {
     /// queued, whole frames and the unwritten end of a partly written one,
     /// so a later `flush` (or a later `send*`) sends it in order.
     pub fn flush(&mut self) -> Result<()> {
-        let mut written = 0;
-        let result = loop {
-            let Some(rest) = self.out.get(written..).filter(|r| !r.is_empty()) else {
-                break Ok(());
-            };
-            match self.stream.write(rest) {
-                Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => written += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => break Err(e),
-            }
-        };
-        self.out.drain(..written);
-        Ok(result?)
+        self.out.write_to(&mut self.stream)
     }
 
     /// Bytes queued and not yet written.

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: building expected message bytes
 //! by hand, asserting an error variant, reading the fuzz corpus, and
-//! waiting (bounded) for a live server's signals.
+//! waiting (bounded) for a live server's signals, reading what a client
+//! wrote on a connection.
 //!
 //! Each test file is its own crate and uses only some of these.
 #![allow(dead_code, unused_macros)]
@@ -133,5 +134,27 @@ pub fn check_seeds(seeds: &[(PathBuf, Vec<u8>)], check: fn(&[u8]), at_least: usi
     for (path, bytes) in seeds {
         let result = std::panic::catch_unwind(|| check(bytes));
         assert!(result.is_ok(), "check failed on seed {}", path.display());
+    }
+}
+
+/// Reads frames until EOF and returns the messages.
+pub fn read_messages(
+    mut peer: TcpStream,
+    framing: osc_serde::framing::Framing,
+) -> Vec<osc_serde::Message> {
+    use osc_serde::framing::StreamDecoder;
+    let mut decoder = framing.decoder(1 << 20);
+    let mut messages = Vec::new();
+    let mut buf = vec![0; 64 * 1024];
+    loop {
+        let n = peer.read(&mut buf).unwrap();
+        if n == 0 {
+            assert_eq!(decoder.buffered(), 0, "the stream ends inside a frame");
+            return messages;
+        }
+        let mut input = &buf[..n];
+        while let Some(frame) = decoder.decode(&mut input).unwrap() {
+            messages.push(osc_serde::Message::from_bytes(frame).unwrap());
+        }
     }
 }

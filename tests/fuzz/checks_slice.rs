@@ -442,7 +442,7 @@ fn special<S: Serializer>(value: &Value, s: S) -> Result<S::Ok, S::Error> {
 /// Framing into and out of a caller's slice: for arbitrary packets, both
 /// framings' slice encoders write what the `Vec` encoders append into a
 /// buffer of every size from 0 to the frame's length + 8, or fail with
-/// `FrameTooLarge` naming both sizes and write nothing; SLIP's
+/// `BufferTooSmall` naming the buffer's size and write nothing; SLIP's
 /// `encoded_len` is the frame's length; `slip::decode_to_slice` agrees
 /// with `slip::decode` on any bytes and every buffer size; and stream
 /// decoders over a `&mut [u8]` and a `[u8; N]` of any size, fed in any
@@ -510,8 +510,8 @@ fn encoders_agree(packet: &[u8]) {
                         "written past the frame"
                     );
                 }
-                Err(Error::FrameTooLarge { size: needed, max }) => {
-                    assert_eq!((needed as usize, max), (framed.len(), size));
+                Err(Error::BufferTooSmall { capacity }) => {
+                    assert_eq!(capacity as usize, size);
                     assert!(
                         size < framed.len(),
                         "{framing:?}: refused into {size} bytes"
@@ -545,13 +545,13 @@ fn slip_decoders_agree(frame: &[u8]) {
                 assert!(size >= packet.len(), "{len} bytes into {size}");
                 assert_eq!(buf[..len], packet[..], "into {size} bytes");
             }
-            (Ok(packet), Err(Error::FrameTooLarge { max, .. })) => {
-                assert_eq!(max, size);
+            (Ok(packet), Err(Error::BufferTooSmall { capacity })) => {
+                assert_eq!(capacity as usize, size);
                 assert!(size < packet.len(), "refused into {size} bytes");
             }
             // Too large before the error is reached.
-            (Err(_), Err(Error::FrameTooLarge { max, .. })) if size < frame.len() => {
-                assert_eq!(max, size);
+            (Err(_), Err(Error::BufferTooSmall { capacity })) if size < frame.len() => {
+                assert_eq!(capacity as usize, size);
             }
             (Err(e), Err(got)) => assert_eq!(format!("{e:?}"), format!("{got:?}")),
             (expected, got) => panic!("{frame:?}: decode {expected:?}, into {size}: {got:?}"),

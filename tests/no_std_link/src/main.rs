@@ -65,6 +65,18 @@ fn run() -> i32 {
     if osc_serde::address::validate_address("/led").is_err() {
         return 8;
     }
+    // The reading SLIP-framed for a serial line, and decoded back by the
+    // incremental decoder in a buffer of its own.
+    use osc_serde::framing::{FrameDecoder, Framing, StreamDecoder};
+    let mut wire = [0u8; 80];
+    let Ok(framed) = Framing::Slip.encode_to_slice(READING, &mut wire) else {
+        return 9;
+    };
+    let mut decoder = FrameDecoder::with_storage(None, [0u8; 64]);
+    match decoder.decode(&mut &wire[..framed]) {
+        Ok(Some(frame)) if frame == READING => {}
+        _ => return 10,
+    }
     0
 }
 

@@ -53,6 +53,7 @@
 //! # Ok::<(), osc_serde::Error>(())
 //! ```
 
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
 use crate::Result;
@@ -66,6 +67,16 @@ pub use storage::FrameStorage;
 use length::LengthState;
 use slip::SlipState;
 use storage::FrameBuf;
+
+/// The error for a caller's buffer too small for a frame or a packet
+/// (the one [`to_slice`](crate::to_slice) gives), built out of line.
+#[cold]
+#[inline(never)]
+fn buffer_too_small(capacity: usize) -> crate::Error {
+    crate::Error::BufferTooSmall {
+        capacity: crate::error::count(capacity),
+    }
+}
 
 /// Default bound on a stream frame: 64 KiB.
 pub const DEFAULT_MAX_FRAME: usize = 64 * 1024;
@@ -97,6 +108,7 @@ impl Framing {
     /// assert_eq!(out, b"\xc0/a\0\0,\0\0\0\xc0");
     /// # Ok::<(), osc_serde::Error>(())
     /// ```
+    #[cfg(feature = "alloc")]
     pub fn encode(self, packet: &[u8], out: &mut Vec<u8>) -> Result<()> {
         match self {
             Framing::Length => length::encode_into(packet, out),
@@ -109,8 +121,8 @@ impl Framing {
 
     /// Writes `packet` framed this way at the start of `out` and returns
     /// the frame's length. When `out` is too short nothing is written and
-    /// the error is [`Error::FrameTooLarge`](crate::Error::FrameTooLarge)
-    /// with the frame's length as `size` and the buffer's as `max`.
+    /// the error is [`Error::BufferTooSmall`](crate::Error::BufferTooSmall),
+    /// as for [`to_slice`](crate::to_slice).
     ///
     /// ```
     /// use osc_serde::{framing::Framing, Error};
@@ -120,7 +132,7 @@ impl Framing {
     /// assert_eq!(&buf, b"\0\0\0\x08/a\0\0,\0\0\0");
     /// assert!(matches!(
     ///     Framing::Slip.encode_to_slice(b"/a\0\0,\0\0\0\xc0\xc0", &mut buf),
-    ///     Err(Error::FrameTooLarge { size: 14, max: 12 })
+    ///     Err(Error::BufferTooSmall { capacity: 12 })
     /// ));
     /// # Ok::<(), osc_serde::Error>(())
     /// ```
@@ -147,6 +159,7 @@ impl Framing {
     /// assert_eq!(out, b"\0\0\0\x0c/n\0\0,i\0\0\0\0\0\x01");
     /// # Ok::<(), osc_serde::Error>(())
     /// ```
+    #[cfg(feature = "alloc")]
     pub fn encode_with(
         self,
         out: &mut Vec<u8>,
@@ -165,6 +178,7 @@ impl Framing {
     }
 
     /// A decoder for this framing refusing frames over `max_frame` bytes.
+    #[cfg(feature = "alloc")]
     pub fn decoder(self, max_frame: usize) -> FrameDecoder<Vec<u8>> {
         FrameDecoder::new(Some(self), max_frame)
     }
@@ -250,6 +264,7 @@ pub struct FrameDecoder<S> {
     buf: FrameBuf<S>,
 }
 
+#[cfg(feature = "alloc")]
 impl FrameDecoder<Vec<u8>> {
     /// A decoder for `framing`, or detecting it when `None`, refusing
     /// frames over `max_frame` bytes.

@@ -44,7 +44,6 @@ pub use server::{Server, ServerHandle, Stopper, FLUSH_ON_CLOSE};
 pub use tcp::TcpClient;
 pub use udp::UdpClient;
 
-use std::io;
 use std::net::SocketAddr;
 
 /// The first address `addr` resolves to (without blocking the runtime).
@@ -52,9 +51,7 @@ pub(crate) async fn resolve(addr: impl ::tokio::net::ToSocketAddrs) -> crate::Re
     ::tokio::net::lookup_host(addr)
         .await?
         .next()
-        .ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing").into()
-        })
+        .ok_or(crate::Error::AddressResolvedToNothing)
 }
 
 /// The send methods both async clients share; each client provides

@@ -44,10 +44,12 @@
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
+mod out_queue;
 mod server;
 mod tcp;
 mod udp;
 
+pub(crate) use out_queue::OutQueue;
 pub use server::{Limits, PacketSink, Server, ServerHandle, Stats, Stopper};
 pub use tcp::TcpClient;
 pub use udp::{UdpClient, MAX_DATAGRAM};

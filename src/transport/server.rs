@@ -247,7 +247,8 @@ impl<S: PacketSink> Server<S> {
     }
 
     /// Sends a packet from the UDP socket bound at `socket` to any address
-    /// (both ways through one port).
+    /// (both ways through one port). Fails with [`Error::NoUdpSocketAt`]
+    /// if the server has no UDP socket bound at `socket`.
     pub fn send_to(&self, socket: SocketAddr, to: SocketAddr, packet: &[u8]) -> Result<()> {
         self.udp(socket)?.send_to(packet, to)?;
         Ok(())
@@ -398,13 +399,7 @@ impl<S: PacketSink> Server<S> {
                 Source::Udp(s) if s.local_addr().ok() == Some(local) => Some(s),
                 _ => None,
             })
-            .ok_or_else(|| {
-                io::Error::new(
-                    io::ErrorKind::NotFound,
-                    "no UDP socket bound at that address",
-                )
-                .into()
-            })
+            .ok_or(Error::NoUdpSocketAt)
     }
 }
 
