@@ -71,6 +71,48 @@ pub(crate) fn is_timeout(e: &io::Error) -> bool {
     )
 }
 
+/// The target and socket-option methods both UDP clients (blocking and
+/// async) share: their sockets have the same synchronous setters. The
+/// client has `target: SocketAddr` and `socket` fields.
+macro_rules! udp_target_and_options {
+    ($client:ty) => {
+        impl $client {
+            /// Where packets go.
+            pub fn target(&self) -> std::net::SocketAddr {
+                self.target
+            }
+
+            /// Sends later packets to `target`.
+            pub fn set_target(&mut self, target: std::net::SocketAddr) {
+                self.target = target;
+            }
+
+            /// The local address packets are sent from and replies arrive at.
+            pub fn local_addr(&self) -> crate::Result<std::net::SocketAddr> {
+                Ok(self.socket.local_addr()?)
+            }
+
+            /// Allows sending to a broadcast address (off by default, as in the
+            /// socket API).
+            pub fn set_broadcast(&self, on: bool) -> crate::Result<()> {
+                Ok(self.socket.set_broadcast(on)?)
+            }
+
+            /// Sets the TTL of IPv4 multicast packets (1 by default: the local
+            /// network). To send to a group, make the group address the target.
+            pub fn set_multicast_ttl_v4(&self, ttl: u32) -> crate::Result<()> {
+                Ok(self.socket.set_multicast_ttl_v4(ttl)?)
+            }
+
+            /// Whether IPv4 multicast packets loop back to this host.
+            pub fn set_multicast_loop_v4(&self, on: bool) -> crate::Result<()> {
+                Ok(self.socket.set_multicast_loop_v4(on)?)
+            }
+        }
+    };
+}
+pub(crate) use udp_target_and_options;
+
 /// The send methods both clients share; each client provides
 /// `send_encoded(&mut self, impl FnOnce(&mut Vec<u8>) -> Result<()>)`.
 macro_rules! send_methods {

@@ -67,38 +67,6 @@ impl UdpClient {
         })
     }
 
-    /// Where packets go.
-    pub fn target(&self) -> SocketAddr {
-        self.target
-    }
-
-    /// Sends later packets to `target`.
-    pub fn set_target(&mut self, target: SocketAddr) {
-        self.target = target;
-    }
-
-    /// The local address packets are sent from and replies arrive at.
-    pub fn local_addr(&self) -> Result<SocketAddr> {
-        Ok(self.socket.local_addr()?)
-    }
-
-    /// Allows sending to a broadcast address (off by default, as in the
-    /// socket API).
-    pub fn set_broadcast(&self, on: bool) -> Result<()> {
-        Ok(self.socket.set_broadcast(on)?)
-    }
-
-    /// Sets the TTL of IPv4 multicast packets (1 by default: the local
-    /// network). To send to a group, make the group address the target.
-    pub fn set_multicast_ttl_v4(&self, ttl: u32) -> Result<()> {
-        Ok(self.socket.set_multicast_ttl_v4(ttl)?)
-    }
-
-    /// Whether IPv4 multicast packets loop back to this host.
-    pub fn set_multicast_loop_v4(&self, on: bool) -> Result<()> {
-        Ok(self.socket.set_multicast_loop_v4(on)?)
-    }
-
     /// The underlying socket, for options this type does not wrap.
     pub fn socket(&self) -> &UdpSocket {
         &self.socket
@@ -165,3 +133,4 @@ impl UdpClient {
 }
 
 super::send_methods!(UdpClient);
+super::udp_target_and_options!(UdpClient);
