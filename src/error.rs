@@ -409,6 +409,16 @@ impl Error {
         }
     }
 
+    /// Names the struct field `name` in an [`Error::OutOfRange`] that names
+    /// none yet; other errors are returned as they are.
+    #[cold]
+    pub(crate) fn in_field(mut self, name: &'static str) -> Self {
+        if let Error::OutOfRange { value, .. } = &mut self {
+            value.name_if_unnamed(name);
+        }
+        self
+    }
+
     #[cfg(feature = "std")]
     /// [`Error::TooFarAhead`] for a bundle due `ahead`, beyond `horizon`.
     #[cold]
@@ -499,6 +509,16 @@ impl Detail {
     #[cfg(not(feature = "alloc"))]
     pub(crate) fn with_name(_: impl fmt::Display, _: Option<&'static str>) -> Self {
         Detail {}
+    }
+
+    /// Sets the name, unless one is set already.
+    pub(crate) fn name_if_unnamed(&mut self, name: &'static str) {
+        #[cfg(feature = "alloc")]
+        if let Some(inner) = &mut self.inner {
+            inner.name.get_or_insert(name);
+        }
+        #[cfg(not(feature = "alloc"))]
+        let _ = name;
     }
 
     /// The text (see each variant of [`Error`] for what it is).

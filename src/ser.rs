@@ -97,7 +97,6 @@ pub(crate) struct Serializer<'o, O: Output> {
     /// comparison per argument covers both cases.
     tag_limit: usize,
     pending: Option<Pending>,
-    field: Option<&'static str>,
 }
 
 impl<'o, O: Output> Serializer<'o, O> {
@@ -110,7 +109,6 @@ impl<'o, O: Output> Serializer<'o, O> {
             next_tag: 0,
             tag_limit: 0,
             pending: None,
-            field: None,
         }
     }
 
@@ -254,9 +252,10 @@ impl<'o, O: Output> Serializer<'o, O> {
         index
     }
 
+    /// The struct field is named on the way out (see [`Compound::field`]).
     #[cold]
     fn out_of_range(&self, value: impl fmt::Display, target: Expected) -> Error {
-        Error::out_of_range(self.index(), target, value, self.field)
+        Error::out_of_range(self.index(), target, value, None)
     }
 
     /// A serde name at the top level that is an address makes this value a
@@ -471,7 +470,7 @@ impl<O: Output> Compound<'_, '_, O> {
         value.serialize(&mut *self.ser)
     }
 
-    #[inline]
+    #[inline(always)]
     fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
         if self.message {
             if key == "address" {
@@ -479,10 +478,12 @@ impl<O: Output> Compound<'_, '_, O> {
             }
             return value.serialize(&mut *self.ser);
         }
-        let outer = self.ser.field.replace(key);
-        let result = value.serialize(&mut *self.ser);
-        self.ser.field = outer;
-        result
+        // The field is named only on the error path, by the innermost
+        // field the error passes: keeping the current field in the
+        // serializer meant a save and restore of a 16-byte `&str` around
+        // every field, whose reload stalled on store forwarding (half the
+        // time of a small message).
+        value.serialize(&mut *self.ser).map_err(|e| e.in_field(key))
     }
 
     #[inline(always)]
@@ -574,7 +575,7 @@ impl<'s, 'o, O: Output> ser::Serializer for &'s mut Serializer<'o, O> {
         self.atom(b'c', &u32::from(v).to_be_bytes())
     }
 
-    #[inline]
+    #[inline(always)]
     fn serialize_str(self, v: &str) -> Result<()> {
         let tag = match self.pending.take() {
             Some(Pending::Address) => {
@@ -807,7 +808,7 @@ macro_rules! compound_impls {
         impl<O: Output> ser::$trait for Compound<'_, '_, O> {
             type Ok = ();
             type Error = Error;
-            #[inline]
+            #[inline(always)]
             fn $method<T: Serialize + ?Sized>(
                 &mut self,
                 $($key: &'static str,)?

@@ -753,3 +753,43 @@ fn named_newtypes_around_sequences_and_structs_spread_into_arguments() {
     assert_eq!(osc_serde::to_vec(&value).unwrap(), wrapped);
     assert_eq!(osc_serde::from_slice::<Wrapped>(&wrapped).unwrap(), value);
 }
+
+#[derive(Serialize)]
+struct Inner {
+    label: &'static str,
+    count: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename = "/nested")]
+struct Nested {
+    first: i32,
+    inner: Inner,
+    list: Vec<u32>,
+}
+
+/// The field an out-of-range error names is the innermost struct field the
+/// value sits in: a nested struct's own field, or the field holding the
+/// array whose item is out of range.
+#[test]
+fn out_of_range_names_the_innermost_field() {
+    let nested = |count, list| Nested {
+        first: 1,
+        inner: Inner { label: "x", count },
+        list,
+    };
+    assert!(osc_serde::to_vec(&nested(1, vec![1, 2])).is_ok());
+    assert_err!(
+        osc_serde::to_vec(&nested(u64::MAX, vec![])),
+        Error::OutOfRange { index: 1, value, target: Expected::Int64 } if value.name() == Some("count")
+    );
+    assert_err!(
+        osc_serde::to_vec(&nested(1, vec![1, u32::MAX])),
+        Error::OutOfRange { index: 1, value, target: Expected::Int32 } if value.name() == Some("list") && value == "4294967295"
+    );
+    // A tuple has no field names: nothing is named.
+    assert_err!(
+        osc_serde::to_vec_with_address("/t", &(1, u64::MAX)),
+        Error::OutOfRange { index: 1, value, .. } if value.name().is_none()
+    );
+}
