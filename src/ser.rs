@@ -816,7 +816,7 @@ macro_rules! compound_impls {
             ) -> Result<()> {
                 compound_impls!(@call self, value $(, $key)?)
             }
-            #[inline]
+            #[inline(always)]
             fn end(self) -> Result<()> {
                 self.finish()
             }
