@@ -192,6 +192,43 @@ async fn connections_over_the_limit_are_closed_at_once() {
     }
 }
 
+/// Listeners accept on their own tasks, at once: the limit holds across
+/// them (each accept reserves its slot in one atomic step).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connection_limit_holds_across_listeners_accepting_at_once() {
+    let mut server = Server::new(Dispatcher::new());
+    server.set_limits(Limits::default().with_max_connections(3));
+    let mut listeners = Vec::new();
+    for _ in 0..4 {
+        listeners.push(server.listen_tcp("127.0.0.1:0").await.unwrap());
+    }
+    let server = server.spawn();
+    let connects = (0..40).map(|i| TcpStream::connect(listeners[i % 4]));
+    let streams: Vec<TcpStream> = futures_join_all(connects).await;
+    let stats = stats_until(&server, "all accepted", |s| {
+        s.connections + s.dropped_connections == 40
+    })
+    .await;
+    assert_eq!((stats.connections, stats.dropped_connections), (3, 37));
+    drop(streams);
+    stats_until(&server, "all closed", |s| s.connections == 0).await;
+}
+
+/// Runs the futures concurrently, in spawned tasks, and collects their
+/// results in order.
+async fn futures_join_all(
+    futures: impl Iterator<
+        Item = impl std::future::Future<Output = std::io::Result<TcpStream>> + Send + 'static,
+    >,
+) -> Vec<TcpStream> {
+    let tasks: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for task in tasks {
+        out.push(task.await.unwrap().unwrap());
+    }
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_that_never_reads_its_replies_is_closed() {
     let limits = Limits::default().with_max_pending_output(256 * 1024);

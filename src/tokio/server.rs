@@ -63,6 +63,16 @@ impl Counters {
         }
     }
 
+    /// Counts one more connection if fewer than `max` are open. One atomic
+    /// step: the listeners accept concurrently, and a check then an add
+    /// would let each of them take the last slot.
+    fn reserve_connection(&self, max: usize) -> bool {
+        let max = max as u64;
+        self.connections
+            .fetch_update(Relaxed, Relaxed, |n| (n < max).then_some(n + 1))
+            .is_ok()
+    }
+
     /// Moves a gauge from what a task last added to it to `now`.
     fn adjust(gauge: &AtomicU64, counted: &mut u64, now: u64) {
         if now > *counted {
@@ -776,11 +786,10 @@ async fn accept(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let counters = &shared.counters;
-                    if counters.connections.load(Relaxed) >= shared.limits.max_connections as u64 {
+                    if !counters.reserve_connection(shared.limits.max_connections) {
                         counters.dropped_connections.fetch_add(1, Relaxed);
                         continue;
                     }
-                    counters.connections.fetch_add(1, Relaxed);
                     let _ = stream.set_nodelay(true);
                     let (tx, rx) = mpsc::unbounded_channel();
                     let token = shared.register(Route::Conn(tx));
@@ -1086,4 +1095,35 @@ async fn serve_conn(
         conn.out.clear();
     }
     conn.retire(&shared, dropped);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two threads reserving and releasing as fast as they can never see
+    /// more connections counted than the limit.
+    #[test]
+    fn connection_reservations_never_pass_the_limit() {
+        let counters = Counters::default();
+        let max = 3;
+        // Two slots stay taken, so the threads contend for the last one.
+        assert!(counters.reserve_connection(max));
+        assert!(counters.reserve_connection(max));
+        std::thread::scope(|scope| {
+            for _ in 0..2 {
+                scope.spawn(|| {
+                    for _ in 0..200_000 {
+                        if counters.reserve_connection(max) {
+                            let open = counters.connections.load(Relaxed);
+                            assert!(open <= max as u64, "{open} open");
+                            counters.connections.fetch_sub(1, Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(counters.connections.load(Relaxed), 2);
+        assert!(!Counters::default().reserve_connection(0));
+    }
 }
