@@ -1,5 +1,6 @@
 //! osc-serde against rosc, side by side in one run: decode and encode of a
-//! 3-argument message, a 10-message bundle and a message with a 1 KiB blob.
+//! 3-argument message, a 10-message bundle and a message with a 1 KiB blob,
+//! and the encode of a message with an array of 1,000 ints.
 //!
 //! Run with `cargo bench --bench codec` (add `-- --warm-up-time 1
 //! --measurement-time 3` for a quick look). Each group holds both crates,
@@ -232,6 +233,40 @@ fn blob_1k(c: &mut Criterion) {
     g.finish();
 }
 
+/// A message whose one argument is an array of 1,000 ints: the tag string
+/// outgrows the room the encoder first leaves for it (the `Vec` doubles
+/// it; a caller's slice keeps the extra tags at its far end), so the data
+/// moves; typed only, with rosc's `encode_into` beside it.
+fn array_1000(c: &mut Criterion) {
+    let items: Vec<i32> = (0..1000).collect();
+    let value = IntArray { items: &items };
+    let bytes = osc_serde::to_vec(&value).unwrap();
+    let theirs = OscPacket::Message(OscMessage {
+        addr: "/array".into(),
+        args: vec![OscType::Array(rosc::OscArray {
+            content: items.iter().map(|&i| OscType::Int(i)).collect(),
+        })],
+    });
+    let mut g = c.benchmark_group("encode/array_1000_ints");
+    typed_encode_bench(&mut g, &bytes, &value);
+    let mut buf = Vec::with_capacity(2 * bytes.len());
+    rosc::encoder::encode_into(&theirs, &mut buf).unwrap();
+    assert_eq!(buf, bytes);
+    g.bench_function("rosc/encode_into", |b| {
+        b.iter(|| {
+            buf.clear();
+            rosc::encoder::encode_into(black_box(&theirs), &mut buf).unwrap();
+        })
+    });
+    g.finish();
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename = "/array")]
+struct IntArray<'a> {
+    items: &'a [i32],
+}
+
 /// The 3-argument message as an owned struct, for `decode_args`.
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct FreqOwned {
@@ -279,6 +314,7 @@ fn all(c: &mut Criterion) {
     message(c);
     bundle_of_ten(c);
     blob_1k(c);
+    array_1000(c);
     owned_message(c);
 }
 

@@ -5,10 +5,12 @@
 //! seen. Encoding is one pass all the same: the address is written, then
 //! room for the tag string (as many tags as the top-level struct, tuple or
 //! sequence says it has), then the data. Each tag goes straight into that
-//! room. When the room runs out (arrays, sequences of unknown length) it is
-//! doubled by moving the data written so far to the right, so the moves
-//! cost amortized O(1) per tag; at the end the room is cut or grown to the
-//! exact padded size of the tag string. On error the output is truncated
+//! room. When the room runs out (arrays, sequences of unknown length), a
+//! `Vec` doubles it by moving the data written so far to the right, so the
+//! moves cost amortized O(1) per tag, and a caller's slice keeps the tags
+//! that follow at its far end and inserts them with one move of the data at
+//! the end; then the room is cut to the exact padded size of the tag
+//! string. On error the output is truncated
 //! back to where it started. No heap scratch space is used, so encoding
 //! into a reused `Vec` allocates nothing.
 //!
@@ -146,6 +148,17 @@ impl<'o, O: Output> Serializer<'o, O> {
         let Some(comma) = self.comma else {
             return Err(Error::NoAddress);
         };
+        let far = self.out.far_tags().len();
+        if far > 0 {
+            // The room is full and the far tags follow its tags: after the
+            // room's last tag go the far ones and the padding that makes
+            // the whole tag string a multiple of 4, in one move of the data.
+            let pad = wire::padded(far) - far;
+            self.out.insert_far_tags(self.tag_limit, pad)?;
+            self.next_tag += far;
+            self.tag_limit += far + pad;
+            return Ok(());
+        }
         let needed = wire::padded(self.next_tag - comma + 1);
         let room = self.tag_limit + 1 - comma;
         if needed != room {
@@ -176,19 +189,30 @@ impl<'o, O: Output> Serializer<'o, O> {
         Ok(())
     }
 
-    /// The room is full: doubles it, or reports that no address was
-    /// written. A caller's slice grows it by one padded block only: a
-    /// doubled room can be larger than the final tag string, and the bytes
-    /// it takes until `end_message` gives them back would make a message
-    /// that fits the slice exactly fail with `BufferTooSmall`.
-    #[cold]
-    #[inline(never)]
-    fn grow_room(&mut self) -> Result<()> {
+    /// The room is full: a caller's slice keeps `tag` at its far end
+    /// until `end_message`; a `Vec` doubles the room and takes it there.
+    /// Or no address was written.
+    ///
+    /// Why not grow the room in a slice too: a doubled room can be larger
+    /// than the final tag string, and the bytes it holds until
+    /// `end_message` gives them back could make a message that fits the
+    /// slice exactly fail; growing it by 4 bytes at a time instead moves
+    /// the data once per 4 tags (quadratic for long arrays).
+    ///
+    /// Inlined: for a slice past its room this is the path of every tag
+    /// (a few instructions); for a `Vec` it is a call to `resize_room`.
+    #[inline(always)]
+    fn tag_past_room(&mut self, tag: u8) -> Result<()> {
         let Some(comma) = self.comma else {
             return Err(Error::NoAddress);
         };
+        if self.out.push_far_tag(tag)? {
+            return Ok(());
+        }
         let room = self.tag_limit + 1 - comma;
-        self.resize_room(if O::FIXED { 4 } else { room }, 0)
+        self.resize_room(room, 0)?;
+        self.put_tag(tag);
+        Ok(())
     }
 
     /// Writes one argument: its tag into the room, its payload at the end.
@@ -201,15 +225,21 @@ impl<'o, O: Output> Serializer<'o, O> {
         self.out.extend(payload)
     }
 
-    /// Puts a type tag into the room, growing it first if it is full.
+    /// Puts a type tag into the room, or past it when it is full.
     #[inline(always)]
     fn tag(&mut self, tag: u8) -> Result<()> {
         if self.next_tag == self.tag_limit {
-            self.grow_room()?;
+            return self.tag_past_room(tag);
         }
+        self.put_tag(tag);
+        Ok(())
+    }
+
+    /// Puts a type tag into the room, which has space for it.
+    #[inline(always)]
+    fn put_tag(&mut self, tag: u8) {
         self.out.written_mut()[self.next_tag] = tag;
         self.next_tag += 1;
-        Ok(())
     }
 
     #[cold]
@@ -235,7 +265,9 @@ impl<'o, O: Output> Serializer<'o, O> {
         };
         let mut depth = 0usize;
         let mut index = 0;
-        for &tag in self.out.written()[comma + 1..self.next_tag].iter().rev() {
+        // Newest first: the far tags (kept newest first), then the room's.
+        let room = &self.out.written()[comma + 1..self.next_tag];
+        for &tag in self.out.far_tags().iter().chain(room.iter().rev()) {
             match tag {
                 b']' => {
                     if depth == 0 {
@@ -283,7 +315,10 @@ impl<'o, O: Output> Serializer<'o, O> {
             let room = wire::padded(len.min(MAX_INITIAL_TAGS) + 2);
             if let Some(comma) = self.comma {
                 let have = self.tag_limit + 1 - comma;
-                if room > have && self.out.len() == self.tag_limit + 1 {
+                // Only while no data nor far tags follow the room: tags
+                // past it (far ones too) would end up before its new ones.
+                let untouched = self.out.len() == self.tag_limit + 1;
+                if room > have && untouched && self.out.far_tags().is_empty() {
                     self.out.extend_zeros(room - have)?;
                     self.tag_limit += room - have;
                 }
@@ -980,6 +1015,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Past the room, a slice keeps tags at its far end and inserts them
+    /// at the end of the message: the bytes are `to_vec`'s, an error
+    /// inside a long array counts its index over both parts, and a slice
+    /// one byte short is refused.
+    #[test]
+    fn far_tags_in_a_slice() {
+        let items: Vec<u32> = (0..1000).collect();
+        let want = crate::to_vec_with_address("/a", &(1, &items, "end")).unwrap();
+        let mut buf = vec![0xee; want.len()];
+        let len = crate::to_slice_with_address(&mut buf, "/a", &(1, &items, "end")).unwrap();
+        assert_eq!(buf[..len], want[..]);
+        // With room to spare after the message as well.
+        let mut roomy = vec![0xee; 2 * want.len()];
+        let len = crate::to_slice_with_address(&mut roomy, "/a", &(1, &items, "end")).unwrap();
+        assert_eq!(roomy[..len], want[..]);
+        assert!(matches!(
+            crate::to_slice_with_address(&mut buf[..want.len() - 1], "/a", &(1, &items, "end")),
+            Err(Error::BufferTooSmall { capacity }) if capacity as usize == want.len() - 1
+        ));
+
+        let mut bad = items.clone();
+        bad[700] = u32::MAX;
+        let from_vec = crate::to_vec_with_address("/a", &(1, &bad)).unwrap_err();
+        let from_slice = crate::to_slice_with_address(&mut buf, "/a", &(1, &bad)).unwrap_err();
+        assert!(
+            matches!(from_vec, Error::OutOfRange { index: 700, .. }),
+            "{from_vec:?}"
+        );
+        assert_eq!(format!("{from_slice:?}"), format!("{from_vec:?}"));
     }
 
     /// A sequence that announces more items than it has: the room kept for
