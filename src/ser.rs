@@ -354,6 +354,44 @@ impl<'o, O: Output> Serializer<'o, O> {
 impl<O: Output> Serializer<'_, O> {
     /// Writes a blob from a sequence whose first item was the byte `first`.
     #[cold]
+    /// A sequence inside the arguments: a blob if its first item is a
+    /// `u8`, else an array. Out of line, so that the arguments' own
+    /// sequence (the common case) stays small enough to inline.
+    #[inline(never)]
+    fn nested_seq<I>(&mut self, first: I::Item, rest: I) -> Result<()>
+    where
+        I: Iterator,
+        I::Item: Serialize,
+    {
+        match first.serialize(ByteProbe) {
+            Ok(byte) => self.byte_seq(byte, rest),
+            Err(_) => self.seq_items(Some(first), rest),
+        }
+    }
+
+    /// The items of a sequence as arguments or an array, its length from
+    /// the iterator's size hint when exact.
+    #[inline]
+    fn seq_items<I>(&mut self, first: Option<I::Item>, rest: I) -> Result<()>
+    where
+        I: Iterator,
+        I::Item: Serialize,
+    {
+        let (low, high) = rest.size_hint();
+        let len = match (first.is_some(), high) {
+            (_, Some(high)) if high == low => Some(low + usize::from(first.is_some())),
+            _ => None,
+        };
+        let mut seq = self.compound(len)?;
+        if let Some(first) = first {
+            seq.item(&first)?;
+        }
+        for item in rest {
+            seq.item(&item)?;
+        }
+        seq.finish()
+    }
+
     fn byte_seq<I>(&mut self, first: u8, rest: I) -> Result<()>
     where
         I: Iterator,
@@ -746,7 +784,9 @@ impl<'s, 'o, O: Output> ser::Serializer for &'s mut Serializer<'o, O> {
     /// Slices and vectors come here item by item. Inside the arguments, a
     /// sequence of `u8` (a `&[u8]` or `Vec<u8>` field) is an OSC blob, as
     /// receivers expect, rather than an array of `i`: its first item
-    /// decides. At the top level the items stay the arguments.
+    /// decides. At the top level the items stay the arguments, and take
+    /// the short way (a `Message`'s arguments come here).
+    #[inline]
     fn collect_seq<I>(self, items: I) -> Result<()>
     where
         I: IntoIterator,
@@ -754,27 +794,10 @@ impl<'s, 'o, O: Output> ser::Serializer for &'s mut Serializer<'o, O> {
     {
         let mut items = items.into_iter();
         let first = items.next();
-        if self.depth > 0 {
-            if let Some(byte) = first
-                .as_ref()
-                .and_then(|item| item.serialize(ByteProbe).ok())
-            {
-                return self.byte_seq(byte, items);
-            }
+        match first {
+            Some(first) if self.depth > 0 => self.nested_seq(first, items),
+            first => self.seq_items(first, items),
         }
-        let (low, high) = items.size_hint();
-        let len = match (first.is_some(), high) {
-            (_, Some(high)) if high == low => Some(low + usize::from(first.is_some())),
-            _ => None,
-        };
-        let mut seq = self.compound(len)?;
-        if let Some(first) = first {
-            seq.item(&first)?;
-        }
-        for item in items {
-            seq.item(&item)?;
-        }
-        seq.finish()
     }
 
     #[inline]
