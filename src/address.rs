@@ -14,7 +14,8 @@
 //! | `{foo,bar}` | one of the literal alternatives (empty alternatives allowed) |
 //! | `//` | OSC 1.1: any number of whole levels, none included |
 //!
-//! A [`Pattern`] is compiled once and then matched without allocating.
+//! A [`Pattern`] is compiled once and then matched without allocating;
+//! [`matches()`] matches a pattern from its text, with no allocator at all.
 //! Each part is matched by simulating its automaton over a set of states
 //! (a bit set on the stack), so every character is looked at once:
 //! there is no backtracking, and `/*a*a*a*a*a*b` against a long part
@@ -30,7 +31,8 @@ const RESERVED: &[char] = &[' ', '#', '*', ',', '/', '?', '[', ']', '{', '}'];
 /// The most automaton states (characters, wildcards and alternative
 /// characters) one part of a pattern may compile to: the state set is a
 /// fixed-size bit set so that matching allocates nothing. A longer part is
-/// refused by [`Pattern::new`]; literal parts (no wildcards) have no limit.
+/// refused by [`Pattern::new`] and [`matches()`]; literal parts (no
+/// wildcards) have no limit.
 pub const MAX_PART_STATES: usize = STATE_BITS - 1;
 
 const STATE_WORDS: usize = 4;
@@ -81,9 +83,16 @@ pub fn is_pattern(address: &str) -> bool {
         || address.contains("//")
 }
 
+mod levels;
+mod matcher;
 #[cfg(feature = "alloc")]
 mod pattern;
+mod syntax;
+
+#[cfg(feature = "std")]
+pub(crate) use levels::split_part;
+pub use matcher::matches;
 #[cfg(feature = "alloc")]
 pub use pattern::Pattern;
 #[cfg(feature = "std")]
-pub(crate) use pattern::{split_part, PartPattern, Segment};
+pub(crate) use pattern::{PartPattern, Segment};

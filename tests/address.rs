@@ -115,6 +115,9 @@ fn pattern_table() {
         if compiled.matches(address) != expected {
             failures.push((pattern, address, expected));
         }
+        if osc_serde::address::matches(pattern, address).unwrap() != expected {
+            failures.push((pattern, address, expected));
+        }
     }
     assert_eq!(failures, []);
 }
@@ -144,6 +147,11 @@ fn invalid_patterns_are_errors() {
         ("/a///b", "three or more '/' in a row"),
     ];
     for &(pattern, reason) in cases {
+        let direct = osc_serde::address::matches(pattern, "/a");
+        assert!(
+            matches!(&direct, Err(Error::InvalidPattern { reason: r, .. }) if r.as_str() == reason),
+            "{pattern:?}: {direct:?}"
+        );
         match Pattern::new(pattern) {
             Err(Error::InvalidPattern {
                 pattern: p,
@@ -168,6 +176,13 @@ fn part_state_limit() {
     // A long part without wildcards is not limited.
     let literal = format!("/x/{}", "a".repeat(10_000));
     assert!(Pattern::new(&literal).unwrap().matches(&literal));
+    // The same limit for the text matcher.
+    assert!(osc_serde::address::matches(&at_limit, &format!("/{}", "a".repeat(300))).unwrap());
+    assert!(matches!(
+        osc_serde::address::matches(&over, "/a"),
+        Err(Error::InvalidPattern { .. })
+    ));
+    assert!(osc_serde::address::matches(&literal, &literal).unwrap());
 }
 
 #[test]
@@ -180,6 +195,9 @@ fn pathological_patterns_finish() {
     let levels = "/a".repeat(2_000);
     assert!(!deep.matches(&levels));
     assert!(deep.matches(&format!("{levels}/b")));
+    // The same from the text.
+    assert!(!osc_serde::address::matches("/*a*a*a*a*a*a*a*a*b", &long).unwrap());
+    assert!(!osc_serde::address::matches("//a//a//a//a//a//b", &levels).unwrap());
 }
 
 #[test]
@@ -295,6 +313,14 @@ mod agrees_with_naive {
             let compiled = Pattern::new(&p).unwrap();
             prop_assert_eq!(compiled.matches(&a), naive::matches(&p, &a), "{} vs {}", p, a);
         }
+
+        /// `address::matches` (from the text, no allocator) answers as
+        /// the compiled pattern does.
+        #[test]
+        fn text_matches_compiled(p in pattern(), a in address()) {
+            let compiled = Pattern::new(&p).unwrap();
+            prop_assert_eq!(osc_serde::address::matches(&p, &a).unwrap(), compiled.matches(&a), "{} vs {}", p, a);
+        }
     }
 }
 
@@ -308,8 +334,12 @@ mod never_panics {
             pattern in "/[a-c/*?\\[\\]{},!\\-é ]{0,12}",
             address in "/[a-c/é\\-]{0,12}",
         ) {
-            if let Ok(p) = Pattern::new(&pattern) {
-                let _ = p.matches(&address);
+            // Valid or not, the text matcher agrees with the compiled
+            // pattern: the same answer, or the same error.
+            let direct = osc_serde::address::matches(&pattern, &address);
+            match Pattern::new(&pattern) {
+                Ok(p) => prop_assert_eq!(direct.unwrap(), p.matches(&address)),
+                Err(e) => prop_assert_eq!(format!("{:?}", direct.unwrap_err()), format!("{e:?}")),
             }
         }
     }

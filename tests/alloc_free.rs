@@ -199,6 +199,14 @@ fn borrowed_decoding_and_reused_buffer_encoding_do_not_allocate() {
         allocations(|| pattern.matches("/synth/1/freq") && !pattern.matches("/synth/12/freq"));
     assert_eq!(n, 0, "Pattern::matches allocated");
     assert!(matched);
+
+    // Matching a pattern from its text, with `//`.
+    let (n, matched) = allocations(|| {
+        osc_serde::address::matches("//[0-9]/{freq,gain}", "/synth/1/freq").unwrap()
+            && !osc_serde::address::matches("/synth/*", "/synth/1/freq").unwrap()
+    });
+    assert_eq!(n, 0, "address::matches allocated");
+    assert!(matched);
 }
 
 /// Encodes once to grow a buffer, then checks that encoding again into the

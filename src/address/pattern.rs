@@ -1,13 +1,16 @@
 //! [`Pattern`]: an address pattern compiled once into per-part automata,
 //! matched without allocating. Compiling needs an allocator (the automata
 //! are sized by the pattern), so this module is there with the `alloc`
-//! feature.
+//! feature; without one, [`matches`](super::matches) runs the same
+//! automata from the pattern's text.
 
 use alloc::{boxed::Box, vec, vec::Vec};
 use core::fmt;
 
+use super::levels::{match_levels, Level, Levels};
+use super::syntax::{class_ranges, read_levels, Piece, Pieces};
 use super::{MAX_PART_STATES, STATE_WORDS};
-use crate::error::{AddressProblem, Detail, Error, Result};
+use crate::error::{AddressProblem, Error, Result};
 
 /// A compiled OSC address pattern.
 ///
@@ -95,31 +98,14 @@ impl Pattern {
     /// wildcards inside `{}`, nested `{`, a space, `#` or a `,` outside
     /// braces, and a part over [`MAX_PART_STATES`] states.
     pub fn new(pattern: &str) -> Result<Pattern> {
-        let invalid = |reason| Error::InvalidPattern {
-            reason,
-            pattern: Detail::new(pattern),
-        };
-        let rest = pattern
-            .strip_prefix('/')
-            .ok_or_else(|| invalid(AddressProblem::NoLeadingSlash))?;
         let mut segments = Vec::new();
-        let mut previous_empty = false;
-        let mut parts = rest.split('/').peekable();
-        while let Some(part) = parts.next() {
-            if part.is_empty() {
-                if parts.peek().is_none() {
-                    return Err(invalid(AddressProblem::EmptyLastPart));
-                }
-                if previous_empty {
-                    return Err(invalid(AddressProblem::TripleSlash));
-                }
-                segments.push(Segment::AnyLevels);
-                previous_empty = true;
-            } else {
-                segments.push(Segment::Part(compile_part(part).map_err(invalid)?));
-                previous_empty = false;
-            }
-        }
+        read_levels(pattern, |level| {
+            segments.push(match level {
+                None => Segment::AnyLevels,
+                Some(part) => Segment::Part(compile_part(part)?),
+            });
+            Ok(())
+        })?;
         Ok(Pattern {
             text: pattern.into(),
             segments: segments.into(),
@@ -129,7 +115,7 @@ impl Pattern {
     /// Whether `address` matches this pattern. Allocates nothing.
     pub fn matches(&self, address: &str) -> bool {
         match address.strip_prefix('/') {
-            Some(rest) => match_levels(&self.segments, rest),
+            Some(rest) => match_levels(&*self.segments, rest),
             None => false,
         }
     }
@@ -179,66 +165,18 @@ impl core::str::FromStr for Pattern {
     }
 }
 
-/// Marks "no more parts" in [`match_levels`].
-const DONE: usize = usize::MAX;
-
-/// Splits `path` at its first `/`: the first part, and the rest from that
-/// `/` on (empty if there is none). A byte loop: parts are short, and
-/// `str::find` costs more to set up than it saves on them.
-pub(crate) fn split_part(path: &str) -> (&str, &str) {
-    match path.bytes().position(|b| b == b'/') {
-        Some(end) => path.split_at(end),
-        None => (path, ""),
+impl Levels for [Segment] {
+    fn level(&self, at: usize) -> Option<(Level, usize)> {
+        let level = match self.get(at)? {
+            Segment::AnyLevels => Level::AnyLevels,
+            Segment::Part(_) => Level::Part,
+        };
+        Some((level, at + 1))
     }
-}
 
-/// The part of `address` starting at byte `at`, and where the next starts.
-fn part_at(address: &str, at: usize) -> (&str, usize) {
-    match split_part(&address[at..]) {
-        (part, "") => (part, DONE),
-        (part, _) => (part, at + part.len() + 1),
+    fn part_matches(&self, at: usize, part: &str) -> bool {
+        matches!(&self[at], Segment::Part(p) if p.matches(part))
     }
-}
-
-/// Matches `segments` against the parts of `address` (without its leading
-/// `/`). `//` is to levels what `*` is to characters, so this is the
-/// classic wildcard algorithm: on a mismatch, go back to the last `//` and
-/// let it take one more level. One backtrack point suffices because a
-/// later `//` can absorb whatever an earlier one would have.
-fn match_levels(segments: &[Segment], address: &str) -> bool {
-    let (mut seg, mut at) = (0, 0);
-    // (segment after the last `//`, where its levels end)
-    let mut resume: Option<(usize, usize)> = None;
-    loop {
-        if let Some(Segment::AnyLevels) = segments.get(seg) {
-            seg += 1;
-            resume = Some((seg, at));
-            continue;
-        }
-        if at == DONE {
-            break;
-        }
-        let (part, next) = part_at(address, at);
-        if let Some(Segment::Part(p)) = segments.get(seg) {
-            if p.matches(part) {
-                seg += 1;
-                at = next;
-                continue;
-            }
-        }
-        match resume {
-            Some((resume_seg, absorbed)) if absorbed != DONE => {
-                let (_, after) = part_at(address, absorbed);
-                resume = Some((resume_seg, after));
-                seg = resume_seg;
-                at = after;
-            }
-            _ => return false,
-        }
-    }
-    segments[seg..]
-        .iter()
-        .all(|s| matches!(s, Segment::AnyLevels))
 }
 
 impl PartPattern {
@@ -324,82 +262,24 @@ fn compile_part(part: &str) -> core::result::Result<PartPattern, AddressProblem>
 
 fn parse_part(part: &str) -> core::result::Result<Vec<Element>, AddressProblem> {
     let mut elements = Vec::new();
-    let mut chars = part.chars().peekable();
-    while let Some(c) = chars.next() {
-        let element = match c {
-            '?' => Element::Atom(Atom::Any),
-            '*' => {
-                // `**` is `*`; one state is enough.
-                if matches!(elements.last(), Some(Element::Atom(Atom::Star))) {
-                    continue;
-                }
-                Element::Atom(Atom::Star)
+    for piece in Pieces::new(part) {
+        let element = match piece?.1 {
+            Piece::Char(c) => Element::Atom(Atom::Char(c)),
+            Piece::Any => Element::Atom(Atom::Any),
+            // `**` is `*`; one state is enough.
+            Piece::Star if matches!(elements.last(), Some(Element::Atom(Atom::Star))) => continue,
+            Piece::Star => Element::Atom(Atom::Star),
+            Piece::Class { body, negated } => Element::Atom(Atom::Class {
+                ranges: class_ranges(body).collect(),
+                negated,
+            }),
+            Piece::Alternatives(inner) => {
+                Element::Alternatives(inner.split(',').map(|a| a.chars().collect()).collect())
             }
-            '[' => {
-                let negated = chars.next_if_eq(&'!').is_some();
-                let mut body = Vec::new();
-                loop {
-                    match chars.next() {
-                        None => return Err(AddressProblem::UnclosedBracket),
-                        Some(']') => break,
-                        Some(c) => body.push(c),
-                    }
-                }
-                Element::Atom(Atom::Class {
-                    ranges: parse_class(&body)?.into(),
-                    negated,
-                })
-            }
-            '{' => {
-                let mut alternatives = vec![Vec::new()];
-                loop {
-                    match chars.next() {
-                        None => return Err(AddressProblem::UnclosedBrace),
-                        Some('}') => break,
-                        Some(',') => alternatives.push(Vec::new()),
-                        Some('{') => return Err(AddressProblem::NestedBrace),
-                        Some('*' | '?' | '[' | ']') => {
-                            return Err(AddressProblem::WildcardInBraces)
-                        }
-                        Some(' ' | '#') => return Err(AddressProblem::SpaceOrHash),
-                        Some(c) => alternatives.last_mut().expect("one pushed").push(c),
-                    }
-                }
-                Element::Alternatives(alternatives)
-            }
-            ']' => return Err(AddressProblem::UnopenedBracket),
-            '}' => return Err(AddressProblem::UnopenedBrace),
-            ',' => return Err(AddressProblem::CommaOutsideBraces),
-            ' ' | '#' => return Err(AddressProblem::SpaceOrHash),
-            c => Element::Atom(Atom::Char(c)),
         };
         elements.push(element);
     }
     Ok(elements)
-}
-
-/// The ranges of a bracket body (after `[` and an optional `!`).
-fn parse_class(body: &[char]) -> core::result::Result<Vec<(char, char)>, AddressProblem> {
-    if body.is_empty() {
-        return Err(AddressProblem::EmptyClass);
-    }
-    let mut ranges = Vec::new();
-    let mut i = 0;
-    while i < body.len() {
-        // `a-z` is a range unless the `-` is the last character.
-        if i + 2 < body.len() && body[i + 1] == '-' {
-            let (lo, hi) = (body[i], body[i + 2]);
-            if lo > hi {
-                return Err(AddressProblem::ReversedRange);
-            }
-            ranges.push((lo, hi));
-            i += 3;
-        } else {
-            ranges.push((body[i], body[i]));
-            i += 1;
-        }
-    }
-    Ok(ranges)
 }
 
 /// Numbers the atoms and computes the follow sets (see [`Glob`]).

@@ -174,11 +174,19 @@ pub fn check_pattern(data: &[u8]) {
     let split = data.iter().position(|&b| b == 0).unwrap_or(data.len());
     let pattern = String::from_utf8_lossy(&data[..split]);
     let address = String::from_utf8_lossy(data.get(split + 1..).unwrap_or_default());
-    let Ok(compiled) = Pattern::new(&pattern) else {
-        return;
+    // The text matcher (no allocator) gives the compiled pattern's answer,
+    // or its error.
+    let direct = osc_serde::address::matches(&pattern, &address);
+    let compiled = match Pattern::new(&pattern) {
+        Ok(compiled) => compiled,
+        Err(e) => {
+            assert_eq!(format!("{:?}", direct.unwrap_err()), format!("{e:?}"));
+            return;
+        }
     };
     assert_eq!(compiled.as_str(), pattern);
     let matched = compiled.matches(&address);
+    assert_eq!(direct.unwrap(), matched, "{pattern:?} vs {address:?}");
     if compiled.is_literal() {
         assert_eq!(
             matched,

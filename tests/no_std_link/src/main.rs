@@ -65,6 +65,11 @@ fn run() -> i32 {
     if osc_serde::address::validate_address("/led").is_err() {
         return 8;
     }
+    // An incoming address pattern matched against our own address.
+    match osc_serde::address::matches("/{led,lamp}/[0-9]", "/led/3") {
+        Ok(true) => {}
+        _ => return 11,
+    }
     // The reading SLIP-framed for a serial line, and decoded back by the
     // incremental decoder in a buffer of its own.
     use osc_serde::framing::{FrameDecoder, Framing, StreamDecoder};
