@@ -8,11 +8,11 @@
 //! room. When the room runs out (arrays, sequences of unknown length), a
 //! `Vec` doubles it by moving the data written so far to the right, so the
 //! moves cost amortized O(1) per tag, and a caller's slice keeps the tags
-//! that follow at its far end and inserts them with one move of the data at
-//! the end; then the room is cut to the exact padded size of the tag
-//! string. On error the output is truncated
-//! back to where it started. No heap scratch space is used, so encoding
-//! into a reused `Vec` allocates nothing.
+//! that follow at its far end and inserts them at the end in one linear
+//! pass; then the room is cut to the exact padded size of the tag string.
+//! On error the output is truncated back to where it started. No heap
+//! scratch space is used, so encoding into a reused `Vec` allocates
+//! nothing.
 //!
 //! See the crate documentation for the mapping of serde types to OSC tags.
 
@@ -152,7 +152,7 @@ impl<'o, O: Output> Serializer<'o, O> {
         if far > 0 {
             // The room is full and the far tags follow its tags: after the
             // room's last tag go the far ones and the padding that makes
-            // the whole tag string a multiple of 4, in one move of the data.
+            // the whole tag string a multiple of 4, in one pass over the data.
             let pad = wire::padded(far) - far;
             self.out.insert_far_tags(self.tag_limit, pad)?;
             self.next_tag += far;
@@ -352,8 +352,6 @@ impl<'o, O: Output> Serializer<'o, O> {
 }
 
 impl<O: Output> Serializer<'_, O> {
-    /// Writes a blob from a sequence whose first item was the byte `first`.
-    #[cold]
     /// A sequence inside the arguments: a blob if its first item is a
     /// `u8`, else an array. Out of line, so that the arguments' own
     /// sequence (the common case) stays small enough to inline.
@@ -392,6 +390,8 @@ impl<O: Output> Serializer<'_, O> {
         seq.finish()
     }
 
+    /// Writes a blob from a sequence whose first item was the byte `first`.
+    #[cold]
     fn byte_seq<I>(&mut self, first: u8, rest: I) -> Result<()>
     where
         I: Iterator,
