@@ -71,6 +71,23 @@ pub fn decode_events<'a>(
     events
 }
 
+/// The framing (low 2 bits: length, SLIP, else detection) and frame
+/// limit (bit 7: the default 64 KiB, else bits 2..=6 as an odd size up to
+/// 63 bytes) that a stream check's mode byte picks.
+pub fn stream_mode(mode: u8) -> (Option<Framing>, usize) {
+    let framing = match mode & 3 {
+        0 => Some(Framing::Length),
+        1 => Some(Framing::Slip),
+        _ => None,
+    };
+    let max_frame = if mode & 0x80 != 0 {
+        osc_serde::framing::DEFAULT_MAX_FRAME
+    } else {
+        usize::from((mode >> 2) & 0x1f) * 2 + 1
+    };
+    (framing, max_frame)
+}
+
 /// Stream framing: the SLIP and length-prefix decoders (and detection)
 /// give the same frames and errors whatever the chunking of the stream and
 /// whether they assemble frames in a `Vec` or a caller's buffer, never
@@ -87,16 +104,7 @@ pub fn check_stream_framing(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    let framing = match mode & 3 {
-        0 => Some(Framing::Length),
-        1 => Some(Framing::Slip),
-        _ => None,
-    };
-    let max_frame = if mode & 0x80 != 0 {
-        64 * 1024
-    } else {
-        usize::from((mode >> 2) & 0x1f) * 2 + 1
-    };
+    let (framing, max_frame) = stream_mode(mode);
     let (sizes, stream) = match rest.split_first() {
         Some((&n, tail)) => tail.split_at(usize::from(n % 8).min(tail.len())),
         None => (&[][..], &[][..]),

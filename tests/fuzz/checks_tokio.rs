@@ -12,7 +12,7 @@ use osc_serde::{Error, Packet};
 use tokio_util::bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::checks_server::{decode_events, Event};
+use crate::checks_server::{decode_events, stream_mode, Event};
 
 /// What a codec gave for a stream: its items, then how the stream ended
 /// (`None`: cleanly, at end of input).
@@ -72,16 +72,7 @@ pub fn check_tokio_codec(data: &[u8]) {
     let [mode, chunk, stream @ ..] = data else {
         return;
     };
-    let framing = match mode & 3 {
-        0 => Some(Framing::Length),
-        1 => Some(Framing::Slip),
-        _ => None,
-    };
-    let max_frame = if mode & 0x80 != 0 {
-        osc_serde::framing::DEFAULT_MAX_FRAME
-    } else {
-        usize::from((mode >> 2) & 0x1f) * 2 + 1
-    };
+    let (framing, max_frame) = stream_mode(*mode);
     let codec = || {
         match framing {
             Some(f) => FrameCodec::new(f),
